@@ -1,0 +1,115 @@
+"""The one settings object of Pulsefolio.
+
+Values come, highest priority first, from keyword arguments, ``PULSEFOLIO_*`` environment
+variables, and an optional TOML file (``PULSEFOLIO_CONFIG`` or ``--config``). Build it once at an
+entry point with :func:`load_settings` and hand it down; nothing reads the environment later.
+
+A server URL left unset means "use the embedded server": the runtime starts it and hands the
+resulting URL to every service it launches.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "PULSEFOLIO_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    data_dir: Path = Field(Path(".pulsefolio"), description="Where embedded servers keep data.")
+    config: Path | None = Field(None, description="Optional TOML file with any of these keys.")
+
+    database_url: str | None = Field(None, description="External PostgreSQL; unset: embedded.")
+    redis_url: str | None = Field(None, description="External Redis; unset: embedded.")
+    nats_url: str | None = Field(None, description="External NATS with JetStream; unset: embedded.")
+
+    host: str = Field("127.0.0.1", description="Address every embedded server binds to.")
+    gateway_port: int = Field(8400, description="Envoy listener: the platform's one entry point.")
+    gateway_admin_port: int = Field(8401, description="Envoy admin interface (loopback only).")
+    portfolio_port: int = Field(8410, description="First portfolio-service port; one per instance.")
+    asset_port: int = Field(8420, description="Asset data service port.")
+    postgres_port: int = Field(55432, description="Embedded PostgreSQL port.")
+    redis_port: int = Field(56379, description="Embedded Redis port.")
+    nats_port: int = Field(54222, description="Embedded NATS client port.")
+    nats_monitor_port: int = Field(58222, description="Embedded NATS monitoring port (/healthz).")
+
+    portfolio_instances: int = Field(2, ge=1, le=64, description="Portfolio-service processes.")
+    refresh_interval: float = Field(600.0, gt=0, description="Seconds between price refreshes.")
+
+    postgres_system_user: str = Field(
+        "pulsefolio", description="Unprivileged account that runs PostgreSQL when started as root."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Signs access tokens; unset: generated once into the data directory."
+    )
+    access_token_minutes: int = Field(15, gt=0, description="Lifetime of an access token.")
+    refresh_token_days: int = Field(30, gt=0, description="Lifetime of a refresh token.")
+
+    demo_users: int = Field(250, ge=0, description="Users `up` seeds into an empty database.")
+    demo_seed: int = Field(42, description="Random seed of the demo data.")
+    demo_email: str = Field("demo@pulsefolio.dev", description="The demo user's e-mail.")
+
+    log_level: str = Field("INFO", description="Log level of every service.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = _config_path(init_settings)
+        if config is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+    def portfolio_ports(self) -> list[int]:
+        return [self.portfolio_port + i for i in range(self.portfolio_instances)]
+
+    def secret(self) -> str:
+        """The token-signing secret: from settings, or generated once and kept in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    given: Any = init_settings().get("config") or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if not given:
+        return None
+    path = Path(given)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+    return path
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, ignoring overrides that are None (unset command-line options)."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
