@@ -60,3 +60,19 @@ class PriceQuote:
     fetched_at: datetime
     source: str
     previous_close: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    """Units of ``quote`` per one unit of ``base`` at ``as_of``, as ``source`` reported it."""
+
+    base: str
+    quote: str
+    rate: Decimal
+    as_of: datetime
+    fetched_at: datetime
+    source: str
+
+    @property
+    def pair(self) -> str:
+        return f"{self.base}{self.quote}"

@@ -113,3 +113,20 @@ def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, ignoring overrides that are None (unset command-line options)."""
     return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def require_servers(settings: Settings) -> tuple[str, str, str]:
+    """The database, Redis and NATS URLs a service needs, or a ConfigurationError saying so."""
+    from pulsefolio.core.errors import ConfigurationError
+
+    missing = [
+        f"{ENV_PREFIX}{name.upper()}"
+        for name in ("database_url", "redis_url", "nats_url")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"{', '.join(missing)} not set: start services with `pulsefolio up`, or set the URLs"
+        )
+    assert settings.database_url and settings.redis_url and settings.nats_url
+    return settings.database_url, settings.redis_url, settings.nats_url

@@ -1,0 +1,132 @@
+"""The stream on NATS JetStream.
+
+One JetStream stream per namespace (file storage) with a subject per topic, ``{ns}.prices`` and
+so on; the message key rides in a header. JetStream's ``Nats-Msg-Id`` de-duplication (window:
+one day) drops re-published messages. A named consumer is a durable pull consumer, so it resumes
+from its last acknowledgement after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Sequence
+
+import nats
+from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from pulsefolio.core.stream import Delivery, Outgoing, Stream, Topic
+
+_KEY = "Pf-Key"
+_DEDUP_WINDOW = 24 * 3600.0
+_RETENTION = 7 * 24 * 3600.0
+_PUBLISH_CHUNK = 256
+
+
+def _stream_name(namespace: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", namespace).upper()
+
+
+class NatsStream(Stream):
+    def __init__(self, client: Client, namespace: str) -> None:
+        self._client = client
+        self._js = client.jetstream()
+        self._namespace = namespace
+        self._name = _stream_name(namespace)
+
+    @classmethod
+    async def connect(cls, url: str, namespace: str) -> NatsStream:
+        client = await nats.connect(
+            url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=3
+        )
+        stream = cls(client, namespace)
+        await stream._ensure_stream()
+        return stream
+
+    def _subject(self, topic: Topic) -> str:
+        return f"{self._namespace}.{topic.value}"
+
+    async def _ensure_stream(self) -> None:
+        config = StreamConfig(
+            name=self._name,
+            subjects=[self._subject(topic) for topic in Topic],
+            storage=StorageType.FILE,
+            duplicate_window=_DEDUP_WINDOW,
+            max_age=_RETENTION,
+        )
+        try:
+            await self._js.stream_info(self._name)
+        except NotFoundError:
+            await self._js.add_stream(config)
+
+    async def publish(self, messages: Sequence[Outgoing]) -> int:
+        fresh = 0
+        for start in range(0, len(messages), _PUBLISH_CHUNK):
+            chunk = messages[start : start + _PUBLISH_CHUNK]
+            acks = await asyncio.gather(
+                *(
+                    self._js.publish(
+                        self._subject(m.topic),
+                        m.data,
+                        stream=self._name,
+                        headers={"Nats-Msg-Id": m.dedup_id, _KEY: m.key},
+                    )
+                    for m in chunk
+                )
+            )
+            fresh += sum(1 for ack in acks if not ack.duplicate)
+        return fresh
+
+    async def consume(
+        self, topics: Sequence[Topic], *, consumer: str | None, from_start: bool = False
+    ) -> AsyncIterator[list[Delivery]]:
+        wanted = set(topics)
+        subject = self._subject(topics[0]) if len(wanted) == 1 else f"{self._namespace}.*"
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL if (from_start or consumer) else DeliverPolicy.NEW,
+            ack_wait=30,
+            max_ack_pending=-1,
+            inactive_threshold=24 * 3600.0 if consumer else 300.0,
+        )
+        subscription = await self._js.pull_subscribe(
+            subject, durable=consumer, stream=self._name, config=config
+        )
+        prefix = len(self._namespace) + 1
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(batch=1024, timeout=1.0)
+                except NatsTimeout:
+                    continue
+                batch = []
+                for message in messages:
+                    topic = Topic(message.subject[prefix:])
+                    if topic in wanted:
+                        batch.append(
+                            Delivery(
+                                topic=topic,
+                                key=(message.headers or {}).get(_KEY, ""),
+                                data=message.data,
+                                sequence=message.metadata.sequence.stream,
+                            )
+                        )
+                if batch:
+                    yield batch
+                await asyncio.gather(*(message.ack() for message in messages))
+        finally:
+            await subscription.unsubscribe()
+
+    async def healthy(self) -> bool:
+        if not self._client.is_connected:
+            return False
+        try:
+            await asyncio.wait_for(self._js.stream_info(self._name), 2.0)
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self._client.drain()
