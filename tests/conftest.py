@@ -21,7 +21,6 @@ import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
 
-from pulsefolio.core.db.migrate import upgrade
 from pulsefolio.core.db.urls import with_database
 
 
@@ -52,6 +51,8 @@ async def _admin(servers: ServerUrls) -> asyncpg.Connection:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def template_database(servers: ServerUrls) -> AsyncIterator[str]:
+    from pulsefolio.core.db.migrate import upgrade
+
     name = f"pf_template_{uuid.uuid4().hex[:10]}"
     conn = await _admin(servers)
     try:
