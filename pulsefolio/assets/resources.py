@@ -29,9 +29,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     database_url, redis_url, nats_url = require_servers(settings)
     engine = create_async_engine(with_database(database_url), pool_size=5, max_overflow=5)
     redis = connect_redis(redis_url)
-    stream = await connect_stream(nats_url)
+    stream = await connect_stream(nats_url, settings.namespace)
     try:
-        yield Resources(settings, engine, redis, PriceCache(redis), stream)
+        yield Resources(settings, engine, redis, PriceCache(redis, settings.namespace), stream)
     finally:
         await stream.close()
         await redis.aclose()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     nats_port: int = Field(54222, description="Embedded NATS client port.")
     nats_monitor_port: int = Field(58222, description="Embedded NATS monitoring port (/healthz).")
 
+    namespace: str = Field(
+        "pulsefolio", description="Prefix of the stream's subjects and the cache's Redis keys."
+    )
+
     portfolio_instances: int = Field(2, ge=1, le=64, description="Portfolio-service processes.")
     refresh_interval: float = Field(600.0, gt=0, description="Seconds between price refreshes.")
 

@@ -30,9 +30,11 @@ async def open_resources(settings: Settings, instance_id: str) -> AsyncIterator[
     database_url, redis_url, nats_url = require_servers(settings)
     engine = create_async_engine(with_database(database_url), pool_size=10, max_overflow=10)
     redis = connect_redis(redis_url)
-    stream = await connect_stream(nats_url)
+    stream = await connect_stream(nats_url, settings.namespace)
     try:
-        yield Resources(settings, instance_id, engine, redis, PriceCache(redis), stream)
+        yield Resources(
+            settings, instance_id, engine, redis, PriceCache(redis, settings.namespace), stream
+        )
     finally:
         await stream.close()
         await redis.aclose()
