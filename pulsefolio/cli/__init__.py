@@ -1,0 +1,1 @@
+"""The ``pulsefolio`` command: thin wrappers over :mod:`pulsefolio.runtime`."""

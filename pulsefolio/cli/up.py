@@ -1,0 +1,28 @@
+"""``pulsefolio up``: start the whole platform and supervise it until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from pulsefolio.cli.context import CliContext, pass_cli
+from pulsefolio.runtime import platform
+
+
+@click.command()
+@click.option("--instances", type=int, default=None, help="Portfolio-service instances [2].")
+@click.option("--bench-mode", is_flag=True, hidden=True, help="Add the /bench/fixed route.")
+@pass_cli
+def up(cli: CliContext, instances: int | None, bench_mode: bool) -> None:
+    """Start PostgreSQL, Redis, NATS, the services and the gateway."""
+    settings = cli.settings(portfolio_instances=instances)
+    console = Console(highlight=False)
+
+    def report(message: str) -> None:
+        style = "green" if message.startswith("[ok]") else None
+        console.print(message, markup=False, style=style)
+        sys.stdout.flush()
+
+    sys.exit(platform.up(settings, report=report, bench_mode=bench_mode))

@@ -1,0 +1,56 @@
+"""Embedded PostgreSQL, Redis and NATS for test runs, on free ports, through the same specs and
+supervisor as ``pulsefolio up``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pulsefolio.core.db.urls import with_database
+from pulsefolio.runtime.ports import free_port
+from pulsefolio.runtime.servers import nats, postgres, redis
+from pulsefolio.runtime.supervisor import Supervisor
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class EmbeddedServers:
+    database_url: str  # superuser URL of the ``postgres`` database: may CREATE DATABASE
+    redis_url: str
+    nats_url: str
+    supervisor: Supervisor
+
+
+@contextmanager
+def embedded_servers(
+    directory: Path, *, system_user: str = "pulsefolio"
+) -> Iterator[EmbeddedServers]:
+    """Start the three servers with data in ``directory``; stop them all on exit.
+
+    PostgreSQL runs without fsync: these servers hold nothing worth keeping.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(directory / "logs", report=lambda _: None)
+    specs = [
+        postgres.spec(directory, host=HOST, port=free_port(), system_user=system_user, fast=True),
+        redis.spec(directory, host=HOST, port=free_port()),
+        nats.spec(directory, host=HOST, port=free_port(), monitor_port=free_port()),
+    ]
+    try:
+        for spec in specs:
+            supervisor.start(spec)
+        database_url = with_database(specs[0].url or "", "postgres", driver=None)
+        asyncio.run(postgres.ensure_database(database_url))
+        yield EmbeddedServers(
+            database_url=database_url,
+            redis_url=specs[1].url or "",
+            nats_url=specs[2].url or "",
+            supervisor=supervisor,
+        )
+    finally:
+        supervisor.stop()
