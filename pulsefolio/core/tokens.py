@@ -1,0 +1,65 @@
+"""Access tokens shared by both services: short-lived HS256 JWTs signed with the settings secret.
+
+Claims: ``sub`` (the user id as a string), ``role``, ``exp`` and ``type`` = ``"access"``. The
+portfolio service issues them at login; any service verifies them with :func:`verify_access_token`
+and nothing else, so a refresh token or a token of another kind never passes as an access token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from pulsefolio.core.domain import Role
+from pulsefolio.core.errors import Unauthorized
+from pulsefolio.core.settings import Settings
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    role: Role
+    expires_at: datetime
+
+
+def issue_access_token(
+    settings: Settings, user_id: int, role: Role | str, *, now: datetime | None = None
+) -> str:
+    """A signed access token for ``user_id``, valid ``settings.access_token_minutes``."""
+    issued = now or datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "role": Role(role).value,
+        "type": ACCESS,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(minutes=settings.access_token_minutes)).timestamp()),
+    }
+    return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM)
+
+
+def verify_access_token(settings: Settings, token: str) -> TokenClaims:
+    """The claims of a valid access token; raises Unauthorized for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret(),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "role", "type"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("access token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("invalid access token") from exc
+    if claims.get("type") != ACCESS:
+        raise Unauthorized("not an access token")
+    try:
+        user_id = int(claims["sub"])
+        role = Role(claims["role"])
+    except (TypeError, ValueError) as exc:
+        raise Unauthorized("invalid access token") from exc
+    return TokenClaims(user_id, role, datetime.fromtimestamp(int(claims["exp"]), UTC))
