@@ -1,0 +1,214 @@
+"""Keep positions and cash balances equal to the transactions, inside the caller's transaction.
+
+Every write path calls :func:`apply_transaction` (insert or correction) or
+:func:`delete_transaction`; both lock the account row first, so concurrent writes to one
+account replay one after the other and never from a stale view. A rejected write raises
+:class:`~pulsefolio.core.errors.ValidationFailed` after having flushed nothing that the caller
+would keep: the caller rolls its transaction back.
+
+Rows are recomputed from all of the account's transactions of the asset (one index range scan
+on ``ix_transactions_account_asset_executed``), never adjusted incrementally: the replay is the
+source of truth, so a back-dated or corrected transaction needs nothing special.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Transaction
+from pulsefolio.core.errors import ValidationFailed
+from pulsefolio.portfolio.ledger.checks import check_transaction
+from pulsefolio.portfolio.ledger.rules import (
+    Entry,
+    PositionState,
+    as_price,
+    fold_cash,
+    fold_position,
+)
+
+_ENTRY_COLUMNS = (
+    Transaction.id,
+    Transaction.type,
+    Transaction.executed_at,
+    Transaction.quantity,
+    Transaction.price,
+    Transaction.amount,
+    Transaction.fee,
+    Transaction.split_numerator,
+    Transaction.split_denominator,
+)
+
+
+async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
+    """Validate ``tx`` (new or corrected), write it and recompute what it touches.
+
+    Sets ``tx.user_id`` from the account when unset. Raises ValidationFailed for an unknown or
+    closed account, an unknown asset, fields wrong for the type, a currency other than the
+    asset's, or a replay that sells more than is held.
+    """
+    old = _previous_keys(tx)
+    account = await _lock_account(session, tx.account_id)
+    if tx.user_id is None:
+        tx.user_id = account.user_id
+    elif tx.user_id != account.user_id:
+        raise ValidationFailed("account_id: unknown account", {"account_id": "unknown account"})
+    asset_currency = None
+    if tx.asset_id is not None:
+        asset_currency = await session.scalar(select(Asset.currency).where(Asset.id == tx.asset_id))
+        if asset_currency is None:
+            raise ValidationFailed("asset_id: unknown asset", {"asset_id": "unknown asset"})
+    check_transaction(
+        type=tx.type,
+        executed_at=tx.executed_at,
+        currency=tx.currency,
+        asset_id=tx.asset_id,
+        asset_currency=asset_currency,
+        quantity=tx.quantity,
+        price=tx.price,
+        amount=tx.amount,
+        fee=tx.fee,
+        split_numerator=tx.split_numerator,
+        split_denominator=tx.split_denominator,
+        now=datetime.now(UTC),
+    )
+    session.add(tx)
+    await session.flush()
+    for account_id in sorted({key[0] for key in old} - {tx.account_id}):
+        await _lock_account(session, account_id, check_open=False)
+    await _recompute_keys(session, {(tx.account_id, tx.asset_id, tx.currency), *old})
+
+
+async def delete_transaction(session: AsyncSession, tx: Transaction) -> None:
+    """Delete ``tx`` and recompute; raises ValidationFailed if a later sale becomes an oversell."""
+    await _lock_account(session, tx.account_id, check_open=False)
+    key = (tx.account_id, tx.asset_id, tx.currency)
+    await session.delete(tx)
+    await session.flush()
+    await _recompute_keys(session, {key})
+
+
+async def recompute_position(
+    session: AsyncSession, account_id: int, asset_id: int
+) -> PositionState | None:
+    """Rewrite the position of ``asset_id`` in ``account_id`` from its transactions.
+
+    Returns the stored state, or None (and no row) when no transaction is left.
+    """
+    rows = await session.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(Transaction.account_id == account_id, Transaction.asset_id == asset_id)
+        .order_by(Transaction.executed_at, Transaction.id)
+    )
+    entries = [Entry(*row) for row in rows]
+    if not entries:
+        await session.execute(
+            delete(Position).where(Position.account_id == account_id, Position.asset_id == asset_id)
+        )
+        return None
+    state = fold_position(entries).stored()
+    values = {
+        "quantity": state.quantity,
+        "cost_basis": state.cost_basis,
+        "average_cost": as_price(state.average_cost),
+        "realized_gain": state.realized_gain,
+        "dividends": state.dividends,
+        "fees": state.fees,
+        "updated_at": datetime.now(UTC),
+    }
+    statement = insert(Position).values(account_id=account_id, asset_id=asset_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["account_id", "asset_id"], set_=values)
+    )
+    return state
+
+
+async def recompute_cash(session: AsyncSession, account_id: int, currency: str) -> Decimal | None:
+    """Rewrite the cash balance of ``account_id`` in ``currency``; None when no transaction."""
+    rows = await session.execute(
+        select(*_ENTRY_COLUMNS)
+        .where(Transaction.account_id == account_id, Transaction.currency == currency)
+        .order_by(Transaction.executed_at, Transaction.id)
+    )
+    entries = [Entry(*row) for row in rows]
+    if not entries:
+        await session.execute(
+            delete(CashBalance).where(
+                CashBalance.account_id == account_id, CashBalance.currency == currency
+            )
+        )
+        return None
+    balance = fold_cash(entries)
+    values = {"balance": balance, "updated_at": datetime.now(UTC)}
+    statement = insert(CashBalance).values(account_id=account_id, currency=currency, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["account_id", "currency"], set_=values)
+    )
+    return balance
+
+
+async def recompute_account(session: AsyncSession, account_id: int) -> None:
+    """Rewrite every position and cash balance of ``account_id`` (after a bulk change)."""
+    await _lock_account(session, account_id, check_open=False)
+    assets = set(
+        await session.scalars(
+            select(Transaction.asset_id)
+            .where(Transaction.account_id == account_id, Transaction.asset_id.is_not(None))
+            .union(select(Position.asset_id).where(Position.account_id == account_id))
+        )
+    )
+    currencies = set(
+        await session.scalars(
+            select(Transaction.currency)
+            .where(Transaction.account_id == account_id)
+            .union(select(CashBalance.currency).where(CashBalance.account_id == account_id))
+        )
+    )
+    for asset_id in sorted(a for a in assets if a is not None):
+        await recompute_position(session, account_id, asset_id)
+    for currency in sorted(currencies):
+        await recompute_cash(session, account_id, currency)
+
+
+async def _lock_account(
+    session: AsyncSession, account_id: int, *, check_open: bool = True
+) -> Account:
+    account = await session.scalar(
+        select(Account).where(Account.id == account_id).with_for_update()
+    )
+    if account is None:
+        raise ValidationFailed("account_id: unknown account", {"account_id": "unknown account"})
+    if check_open and account.closed_at is not None:
+        raise ValidationFailed("account_id: account is closed", {"account_id": "account is closed"})
+    return account
+
+
+Key = tuple[int, int | None, str]
+
+
+def _previous_keys(tx: Transaction) -> set[Key]:
+    """The (account, asset, currency) a corrected transaction had before, if it changed."""
+    state = inspect(tx)
+    if not state.persistent:
+        return set()
+
+    def before(name: str) -> object:
+        history = state.attrs[name].history
+        return history.deleted[0] if history.deleted else getattr(tx, name)
+
+    old = (before("account_id"), before("asset_id"), before("currency"))
+    if old == (tx.account_id, tx.asset_id, tx.currency):
+        return set()
+    return {old}  # type: ignore[arg-type]
+
+
+async def _recompute_keys(session: AsyncSession, keys: set[Key]) -> None:
+    positions = {(account_id, asset_id) for account_id, asset_id, _ in keys if asset_id is not None}
+    for account_id, asset_id in sorted(positions):
+        await recompute_position(session, account_id, asset_id)
+    for account_id, currency in sorted({(k[0], k[2]) for k in keys}):
+        await recompute_cash(session, account_id, currency)
