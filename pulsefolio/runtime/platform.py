@@ -38,6 +38,7 @@ class Platform:
     report: Report = print
     demo_password: str = ""
     external: set[str] = field(default_factory=set)
+    ready: bool = False
 
     def __post_init__(self) -> None:
         self.supervisor = Supervisor(
@@ -54,6 +55,8 @@ class Platform:
                     continue
                 records[child.spec.name]["port"] = child.spec.port
         state.write_json(self.layout.children_file, records)
+        if self.ready and not self.supervisor.stopping:
+            state.write_json(self.layout.ready_file, self.ready_info())  # a restart's new pid
 
     def ready_info(self) -> dict[str, Any]:
         s = self.settings
@@ -189,6 +192,7 @@ def up(settings: Settings, *, report: Report = print, bench_mode: bool = False) 
             _start(platform, envoy.spec(s, bench_mode=bench_mode), report)
             info = platform.ready_info()
             state.write_json(layout.ready_file, info)
+            platform.ready = True
             report(f"Pulsefolio is up: {info['gateway_url']}")
             report(f"log in as {info['demo_email']} with password {info['demo_password']}")
             platform.supervisor.run()

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Protocol
 
+import psutil
+
 from pulsefolio.runtime.spec import ProcessSpec
 
 
@@ -117,6 +119,29 @@ class PopenProcess:
             os.killpg(self.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=5)
+        _wait_group_gone(self.pid, timeout=2.0)
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> None:
+    """SIGKILL is delivered asynchronously: wait until no live member of the group is left.
+
+    Zombies are not waited for: orphans are reaped by init, which may be slow in a container.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _live_members(pgid):
+        time.sleep(0.02)
+
+
+def _live_members(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    for process in psutil.process_iter(["status"]):
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(process.pid) == pgid and process.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+    return False
 
 
 def _copy_output(stream: IO[bytes], log_path: Path, name: str) -> None:
