@@ -1,22 +1,50 @@
-"""The portfolio service's ASGI application."""
+"""The portfolio service's ASGI application.
+
+Routers are listed in :data:`ROUTERS`; work that lives as long as the process (stream consumers,
+caches) goes in :func:`lifespan` after the resources open, as one more ``enter_async_context``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from argon2 import PasswordHasher
+from fastapi import APIRouter, FastAPI
 
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import install_error_handlers
+from pulsefolio.portfolio.accounts.endpoints import router as accounts_router
+from pulsefolio.portfolio.assets.endpoints import router as assets_router
+from pulsefolio.portfolio.auth.endpoints import router as auth_router
+from pulsefolio.portfolio.auth.passwords import Passwords
 from pulsefolio.portfolio.health.endpoints import router as health_router
+from pulsefolio.portfolio.positions.endpoints import router as positions_router
 from pulsefolio.portfolio.resources import open_resources
+from pulsefolio.portfolio.transactions.endpoints import router as transactions_router
+from pulsefolio.portfolio.users.endpoints import router as users_router
+
+ROUTERS: list[APIRouter] = [
+    health_router,
+    auth_router,
+    users_router,
+    accounts_router,
+    assets_router,
+    transactions_router,
+    positions_router,
+]
 
 
-def create_app(settings: Settings, instance_id: str) -> FastAPI:
+def create_app(
+    settings: Settings, instance_id: str, *, password_hasher: PasswordHasher | None = None
+) -> FastAPI:
+    """The app for one instance. ``password_hasher`` defaults to argon2id's production profile;
+    tests pass a cheap one."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
-        async with open_resources(settings, instance_id) as resources:
+        async with AsyncExitStack() as stack:
+            resources = await stack.enter_async_context(open_resources(settings, instance_id))
             yield {"resources": resources}
 
     app = FastAPI(
@@ -27,6 +55,8 @@ def create_app(settings: Settings, instance_id: str) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    app.state.passwords = Passwords(password_hasher)
     install_error_handlers(app)
-    app.include_router(health_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

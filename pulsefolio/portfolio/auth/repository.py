@@ -1,0 +1,68 @@
+"""Queries on users, refresh tokens and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulsefolio.core.db.models import ApiToken, RefreshToken, User
+
+
+def token_hash(token: str) -> str:
+    """Tokens are high-entropy random strings, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(func.lower(User.email) == email.lower()))
+    return result.scalar_one_or_none()
+
+
+async def user_by_api_token(session: AsyncSession, token: str) -> User | None:
+    now = datetime.now(UTC)
+    result = await session.execute(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_hash(token),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def refresh_token_for_update(session: AsyncSession, token: str) -> RefreshToken | None:
+    result = await session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash(token)).with_for_update()
+    )
+    return result.scalar_one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family: object) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def api_tokens(session: AsyncSession, user_id: int) -> list[ApiToken]:
+    result = await session.execute(
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    )
+    return list(result.scalars())
+
+
+async def api_token(session: AsyncSession, user_id: int, token_id: int) -> ApiToken | None:
+    result = await session.execute(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    )
+    return result.scalar_one_or_none()

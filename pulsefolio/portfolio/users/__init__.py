@@ -1,0 +1,1 @@
+"""The current user: who they are and the currency they see their portfolio in."""

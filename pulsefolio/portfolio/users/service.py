@@ -1,0 +1,37 @@
+"""Reading and updating the current user."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pulsefolio.core.db.models import User
+from pulsefolio.core.errors import NotFound
+from pulsefolio.core.stream import Stream
+from pulsefolio.portfolio.auth import repository
+from pulsefolio.portfolio.auth.dependencies import CurrentUser
+from pulsefolio.portfolio.positions.events import announce
+from pulsefolio.portfolio.users.schemas import MeUpdate
+
+
+class UserService:
+    async def get(self, session: AsyncSession, user: CurrentUser) -> User:
+        row = await repository.user_by_id(session, user.id)
+        if row is None:
+            raise NotFound("no such user")
+        return row
+
+    async def update(
+        self, session: AsyncSession, stream: Stream, user: CurrentUser, body: MeUpdate
+    ) -> User:
+        """Apply the changes; a new base currency makes every instance revalue the user."""
+        row = await self.get(session, user)
+        changed = body.base_currency is not None and body.base_currency != row.base_currency
+        if body.base_currency is not None:
+            row.base_currency = body.base_currency
+        await session.commit()
+        if changed:
+            await announce(stream, user.id)
+        return row
+
+
+users = UserService()
