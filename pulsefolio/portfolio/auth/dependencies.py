@@ -23,7 +23,7 @@ from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import verify_access_token
 from pulsefolio.portfolio.resources import Resources
 
-API_TOKEN_PREFIX = "pf_"
+API_TOKEN_PREFIX = "pf_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""``/api/v1/auth/*`` (register, login, refresh, logout) and ``/api/v1/tokens`` (personal tokens)."""
+"""``/api/v1/auth/*`` (register, login, refresh, logout) and ``/api/v1/tokens``."""
 
 from __future__ import annotations
 
