@@ -1,0 +1,254 @@
+"""Returns over a date range: time-weighted, money-weighted (XIRR) and the gain breakdown.
+
+Conventions
+-----------
+* A range ``(start, end]`` starts from the value at the close of ``start`` and covers the
+  days after it up to ``end`` (:func:`resolve_range`).
+* **Time-weighted return** chain-links daily returns with external flows at the *start* of
+  the day: ``r_t = V_t / (V_{t-1} + F_t) - 1``, ``TWR = prod(1 + r_t) - 1``. A day that
+  starts with nothing invested (``V_{t-1} + F_t <= 0``) counts as ``r_t = 0``. Scaling every
+  flow and holding by the same constant leaves it unchanged.
+* **Money-weighted return** is the XIRR of the investor's flows: ``-V_start`` at ``start``,
+  ``-F_t`` on each day, ``+V_end`` at ``end``; days count Actual/365 as in spreadsheets.
+  It is ``None`` when no rate solves it (for instance when every flow has the same sign).
+* **Gain** over a range is ``V_end - V_start - sum(F)``. Realized gains (sales closed in the
+  range), income and fees (expensed, in the range) come from the lots at trade-date rates;
+  ``unrealized`` is the rest: the change of unrealized gains plus currency effects on cash.
+  Over a single-currency ledger's whole life that rest equals value minus open cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+from scipy.optimize import brentq
+
+from pulsefolio.core.errors import ValidationFailed
+
+from .lots import FEE, INCOME, AccountLots
+
+RANGES = ("1D", "WTD", "MTD", "YTD", "1Y", "3Y", "5Y", "MAX", "CUSTOM")
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    name: str
+    start: date  # its close is the starting value
+    end: date
+
+
+def resolve_range(
+    name: str, today: date, first_date: date, start: date | None = None, end: date | None = None
+) -> DateRange:
+    """The ``(start, end]`` of a named range; ``CUSTOM`` takes ``start`` and ``end``.
+
+    1D starts yesterday, WTD on the Sunday before this week's Monday, MTD and YTD on the last
+    day of the previous month and year, nY on the same date n years ago (29 February falls
+    back to the 28th), MAX the day before ``first_date``. No range starts before that day.
+    Raises :class:`ValidationFailed` (field ``range``) for an unknown name or bad dates.
+    """
+    key = name.upper()
+    if key == "CUSTOM":
+        if start is None or end is None or start >= end:
+            raise ValidationFailed("a custom range needs start < end", {"range": "bad dates"})
+        return DateRange(key, max(start, first_date - timedelta(days=1)), end)
+    years = {"1Y": 1, "3Y": 3, "5Y": 5}
+    if key == "1D":
+        begin = today - timedelta(days=1)
+    elif key == "WTD":
+        begin = today - timedelta(days=today.weekday() + 1)
+    elif key == "MTD":
+        begin = today.replace(day=1) - timedelta(days=1)
+    elif key == "YTD":
+        begin = date(today.year, 1, 1) - timedelta(days=1)
+    elif key in years:
+        y = today.year - years[key]
+        begin = today.replace(year=y, day=min(today.day, 28 if today.month == 2 else 31))
+        if today.month == 2 and today.day == 29 and _leap(y):
+            begin = today.replace(year=y)
+    elif key == "MAX":
+        begin = first_date - timedelta(days=1)
+    else:
+        raise ValidationFailed(f"unknown range {name!r}", {"range": f"one of {RANGES}"})
+    return DateRange(key, max(begin, first_date - timedelta(days=1)), today)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _window(dates: np.ndarray, rng: DateRange) -> tuple[int, int]:
+    """Row indices of ``rng.start`` (may be -1: before the history) and ``rng.end``."""
+    first = dates[0].item()
+    last = len(dates) - 1
+    s = min((rng.start - first).days, last)
+    e = min((rng.end - first).days, last)
+    return max(s, -1), max(e, -1)
+
+
+def _at(values: np.ndarray, i: int) -> float:
+    return float(values[i]) if i >= 0 else 0.0
+
+
+def time_weighted_return(values: np.ndarray, inflows: np.ndarray, s: int, e: int) -> float:
+    """TWR from row ``s`` (value before; -1 for nothing) to row ``e``; see the conventions."""
+    if e <= s:
+        return 0.0
+    if s < 0:
+        prev, lo = np.concatenate(([0.0], values[:e])), 0
+    else:
+        prev, lo = values[s:e], s + 1
+    cur, flow = values[lo : e + 1], inflows[lo : e + 1]
+    base = prev + flow
+    scale = max(float(np.abs(values[lo : e + 1]).max(initial=0.0)), 1.0)
+    growth = np.where(base > 1e-12 * scale, cur / np.where(base > 0, base, 1.0), 1.0)
+    return float(np.prod(growth) - 1.0)
+
+
+def twr_index(values: np.ndarray, inflows: np.ndarray) -> np.ndarray:
+    """Cumulative TWR at every row from the first (a chart series; 0 at the start)."""
+    prev = np.concatenate(([0.0], values[:-1]))
+    base = prev + inflows
+    scale = max(float(np.abs(values).max(initial=0.0)), 1.0)
+    growth = np.where(base > 1e-12 * scale, values / np.where(base > 0, base, 1.0), 1.0)
+    return np.cumprod(growth) - 1.0
+
+
+def xirr(dates: Sequence[date], amounts: Sequence[float], guess: float = 0.1) -> float | None:
+    """The annual rate that makes the flows' net present value zero, or ``None``.
+
+    Actual/365 days, as spreadsheets count. Newton's method first; if it fails, a scan for a
+    sign change of the NPV bracketed by Brent's method. ``None`` when the flows are all of
+    one sign, or no rate in (-100%, 10^6%) solves them.
+    """
+    if len(dates) != len(amounts) or not amounts:
+        raise ValidationFailed("xirr needs as many dates as amounts", {"amounts": "mismatch"})
+    a = np.asarray(amounts, dtype=np.float64)
+    if not (a > 0).any() or not (a < 0).any():
+        return None
+    d0 = min(dates)
+    t = np.array([(d - d0).days for d in dates], dtype=np.float64) / 365.0
+
+    def npv(r: float) -> float:
+        return float(np.sum(a * np.exp(-t * math.log1p(r))))
+
+    r = guess
+    for _ in range(50):
+        if r <= -1.0:
+            break
+        disc = np.exp(-t * math.log1p(r))
+        f = float(np.sum(a * disc))
+        df = float(np.sum(-t * a * disc / (1.0 + r)))
+        if df == 0.0 or not math.isfinite(f):
+            break
+        step = f / df
+        r -= step
+        if abs(step) < 1e-12 * max(1.0, abs(r)):
+            if r > -1.0 and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
+                return r
+            break
+    grid = np.concatenate((-1.0 + np.logspace(-9, 0, 40)[:-1], np.logspace(-4, 4, 60), [0.0]))
+    grid = np.unique(grid)
+    values = [npv(float(g)) for g in grid]
+    for lo, hi, flo, fhi in zip(grid[:-1], grid[1:], values[:-1], values[1:], strict=True):
+        if math.isfinite(flo) and math.isfinite(fhi) and flo * fhi <= 0:
+            return float(brentq(npv, lo, hi, xtol=1e-14, rtol=1e-12))
+    return None
+
+
+def money_weighted_return(
+    dates: np.ndarray, values: np.ndarray, inflows: np.ndarray, rng: DateRange
+) -> float | None:
+    """XIRR of ``-V_start``, the daily ``-F_t`` and ``+V_end`` over ``rng``."""
+    s, e = _window(dates, rng)
+    if e <= s:
+        return None
+    days = [rng.start]
+    flows = [-_at(values, s)]
+    rows = np.arange(max(s, -1) + 1, e + 1)
+    moving = rows[inflows[rows] != 0]
+    days += [dates[i].item() for i in moving]
+    flows += [-float(inflows[i]) for i in moving]
+    days.append(dates[e].item())
+    flows.append(float(values[e]))
+    return xirr(days, flows)
+
+
+@dataclass(frozen=True, slots=True)
+class Gains:
+    """Base-currency gain over a range and its parts; see the module conventions."""
+
+    start_value: float
+    end_value: float
+    net_inflow: float
+    absolute: float
+    realized: float
+    unrealized: float
+    income: float
+    fees: float
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    range: DateRange
+    time_weighted: float
+    money_weighted: float | None
+    gains: Gains
+
+
+def gains(
+    dates: np.ndarray,
+    values: np.ndarray,
+    inflows: np.ndarray,
+    books: Iterable[AccountLots],
+    rng: DateRange,
+    symbol: str | None = None,
+) -> Gains:
+    """The gain over ``rng`` split into realized, unrealized, income and fees.
+
+    ``books`` are the replayed accounts the series cover; ``symbol`` narrows the lots and
+    events to one holding (pass the holding's own value and flow series with it).
+    """
+    s, e = _window(dates, rng)
+    v0, v1 = _at(values, s), _at(values, e)
+    flow = float(inflows[max(s + 1, 0) : e + 1].sum()) if e > s else 0.0
+
+    def inside(when: date) -> bool:
+        return rng.start < when <= rng.end
+
+    realized = income = fees = 0.0
+    for book in books:
+        for c in book.closed_lots:
+            if (symbol is None or c.symbol == symbol) and inside(c.closed_at.date()):
+                realized += float(c.gain_base)
+        for ev in book.events:
+            if (symbol is None or ev.symbol == symbol) and inside(ev.executed_at.date()):
+                if ev.kind == INCOME:
+                    income += float(ev.amount_base)
+                elif ev.kind == FEE:
+                    fees += float(ev.amount_base)
+    absolute = v1 - v0 - flow
+    unrealized = absolute - realized - income + fees
+    return Gains(v0, v1, flow, absolute, realized, unrealized, income, fees)
+
+
+def performance(
+    dates: np.ndarray,
+    values: np.ndarray,
+    inflows: np.ndarray,
+    books: Iterable[AccountLots],
+    rng: DateRange,
+    symbol: str | None = None,
+) -> Performance:
+    """TWR, XIRR and the gain breakdown of one series over one range."""
+    s, e = _window(dates, rng)
+    return Performance(
+        rng,
+        time_weighted_return(values, inflows, s, e),
+        money_weighted_return(dates, values, inflows, rng),
+        gains(dates, values, inflows, books, rng, symbol),
+    )
