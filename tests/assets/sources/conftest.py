@@ -121,7 +121,8 @@ def provider(_provider_server: ProviderServer) -> ProviderServer:
     return _provider_server
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """One client for the run, as the asset service keeps one (building one loads TLS roots)."""
     async with httpx.AsyncClient() as http:
         yield http
