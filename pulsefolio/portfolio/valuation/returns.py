@@ -130,6 +130,11 @@ def xirr(dates: Sequence[date], amounts: Sequence[float], guess: float = 0.1) ->
     a = np.asarray(amounts, dtype=np.float64)
     if not (a > 0).any() or not (a < 0).any():
         return None
+    with np.errstate(all="ignore"):  # overflow far from the root is expected and handled
+        return _solve(dates, a, guess)
+
+
+def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
     d0 = min(dates)
     t = np.array([(d - d0).days for d in dates], dtype=np.float64) / 365.0
 
