@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -129,7 +130,7 @@ class TestFetch:
     async def test_timeout(self, provider: ProviderServer, client: httpx.AsyncClient) -> None:
         provider.route(AAPL, Reply(body=recorded("yahoo_aapl.json"), delay=FAST.timeout + 0.5))
         source = YahooSource(
-            client, base_url=provider.url, policy=FAST.__class__(timeout=0.2, attempts=2)
+            client, base_url=provider.url, policy=dataclasses.replace(FAST, timeout=0.2, attempts=2)
         )
         with pytest.raises(SourceUnavailable) as caught:
             await source.fetch([request("AAPL")])
