@@ -3,7 +3,7 @@
 from pulsefolio.assets.sources.base import (
     BadQuote,
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -23,7 +23,7 @@ from pulsefolio.assets.sources.http import HttpPolicy, TokenBucket
 __all__ = [
     "BadQuote",
     "FxPair",
-    "FxQuote",
+    "FxRate",
     "FxResult",
     "FxSource",
     "HttpPolicy",

@@ -24,7 +24,7 @@ import httpx
 from pulsefolio.assets.sources.base import (
     BadQuote,
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -138,7 +138,7 @@ class AlphaVantageSource(QuoteSource, FxSource):
             return FxResult(pair, error=exc)
         except (ValueError, KeyError) as exc:
             raise MalformedResponse(f"{self.name}: unreadable exchange-rate time") from exc
-        return FxResult(pair, FxQuote(pair.base, pair.quote, rate, as_of, fetched_at, self.name))
+        return FxResult(pair, FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name))
 
 
 def _date(text: object) -> date:

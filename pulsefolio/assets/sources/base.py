@@ -29,13 +29,13 @@ from pulsefolio.assets.sources.errors import (
     SymbolError,
     UnknownSymbol,
 )
-from pulsefolio.core.domain import AssetClass, PriceQuote
+from pulsefolio.core.domain import AssetClass, FxRate, PriceQuote
 from pulsefolio.core.money import is_currency, parse_decimal
 
 __all__ = [
     "BadQuote",
     "FxPair",
-    "FxQuote",
+    "FxRate",
     "FxResult",
     "FxSource",
     "MalformedResponse",
@@ -82,18 +82,6 @@ class FxPair:
 
 
 @dataclass(frozen=True, slots=True)
-class FxQuote:
-    """Units of ``quote`` per one ``base``, with the provider's time and ours."""
-
-    base: str
-    quote: str
-    rate: Decimal
-    as_of: datetime
-    fetched_at: datetime
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class QuoteResult:
     """The outcome for one :class:`SymbolRequest`: exactly one of ``quote`` and ``error``."""
 
@@ -111,7 +99,7 @@ class FxResult:
     """The outcome for one :class:`FxPair`: exactly one of ``quote`` and ``error``."""
 
     pair: FxPair
-    quote: FxQuote | None = None
+    quote: FxRate | None = None
     error: SymbolError | None = None
 
     @property

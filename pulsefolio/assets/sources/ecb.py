@@ -23,7 +23,7 @@ import httpx
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -92,7 +92,7 @@ class EcbSource(FxSource):
             except UnknownSymbol as exc:
                 results.append(FxResult(pair, error=exc))
                 continue
-            quote = FxQuote(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
+            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
             results.append(FxResult(pair, quote=quote))
         return results
 

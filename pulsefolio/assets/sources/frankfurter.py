@@ -20,7 +20,7 @@ import httpx
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -97,6 +97,6 @@ class FrankfurterSource(FxSource):
             except SymbolError as exc:
                 results.append(FxResult(pair, error=exc))
                 continue
-            quote = FxQuote(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
+            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
             results.append(FxResult(pair, quote=quote))
         return results

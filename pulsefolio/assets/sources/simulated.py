@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     QuoteResult,
@@ -190,6 +190,6 @@ class SimulatedMarket(QuoteSource, FxSource):
             except UnknownSymbol as exc:
                 results.append(FxResult(pair, error=exc))
                 continue
-            quote = FxQuote(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
+            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
             results.append(FxResult(pair, quote=quote))
         return results

@@ -21,7 +21,7 @@ import httpx
 from pulsefolio.assets.sources.base import (
     BadQuote,
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -116,7 +116,7 @@ class TwelveDataSource(QuoteSource, FxSource):
         try:
             body, fetched_at = await self._call(f"{pair.base}/{pair.quote}")
             rate = checked_price(body.get("close"), "rate")
-            quote = FxQuote(pair.base, pair.quote, rate, _as_of(body), fetched_at, self.name)
+            quote = FxRate(pair.base, pair.quote, rate, _as_of(body), fetched_at, self.name)
         except SymbolError as exc:
             return FxResult(pair, error=exc)
         return FxResult(pair, quote=quote)

@@ -26,7 +26,7 @@ import httpx
 from pulsefolio.assets.sources.base import (
     BadQuote,
     FxPair,
-    FxQuote,
+    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
@@ -83,7 +83,7 @@ class YahooSource(QuoteSource, FxSource):
                 out.append(FxResult(pair, error=result.error))
                 continue
             q = result.quote
-            fx = FxQuote(pair.base, pair.quote, q.price, q.as_of, q.fetched_at, self.name)
+            fx = FxRate(pair.base, pair.quote, q.price, q.as_of, q.fetched_at, self.name)
             out.append(FxResult(pair, quote=fx))
         return out
 
