@@ -8,6 +8,7 @@
   and logs in a user and returns a :class:`TestUser` with an authorised ``client``.
 - ``db``: an engine on the test database, for counting rows; ``count_rows(table)`` helper.
 - ``stream``: a Stream on the test namespace, for consuming what the app publishes.
+- ``make_asset``: factory; ``await make_asset("AAPL", currency="USD")`` inserts an asset row.
 
 The password hasher is argon2id with minimal cost, so tests stay fast; production defaults are
 untouched.
@@ -216,3 +217,34 @@ async def stream(settings: Settings) -> AsyncIterator[Stream]:
     opened = await connect_stream(settings.nats_url, settings.namespace)
     yield opened
     await opened.close()
+
+
+@pytest_asyncio.fixture
+async def make_asset(db: AsyncEngine) -> Callable[..., Awaitable[int]]:
+    """Factory: ``await make_asset("AAPL", currency="USD")`` inserts an asset, returns its id."""
+
+    async def make(
+        symbol: str,
+        *,
+        currency: str = "USD",
+        name: str | None = None,
+        asset_class: str = "stock",
+        isin: str | None = None,
+    ) -> int:
+        async with db.begin() as conn:
+            result = await conn.execute(
+                text(
+                    "INSERT INTO assets (symbol, name, asset_class, currency, isin) "
+                    "VALUES (:symbol, :name, :asset_class, :currency, :isin) RETURNING id"
+                ),
+                {
+                    "symbol": symbol,
+                    "name": name or f"{symbol} Inc.",
+                    "asset_class": asset_class,
+                    "currency": currency,
+                    "isin": isin,
+                },
+            )
+            return int(result.scalar_one())
+
+    return make

@@ -1,1 +1,1 @@
-"""Accounts."""
+"""Accounts: a user's brokerage, retirement or savings accounts, each in one currency."""

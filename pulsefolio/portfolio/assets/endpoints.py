@@ -1,7 +1,46 @@
-"""Routes of assets."""
+"""``/api/v1/assets``: search (everyone), create and edit (admins)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(prefix="/api/v1", tags=["assets"])
+from fastapi import APIRouter, Query, status
+
+from pulsefolio.portfolio.assets import schemas
+from pulsefolio.portfolio.assets.service import assets
+from pulsefolio.portfolio.auth.dependencies import AdminDep, CurrentUserDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+
+@router.get("")
+async def search_assets(
+    user: CurrentUserDep,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100, description="Symbol, name or ISIN")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[schemas.Asset]:
+    rows = await assets.search(session, q, limit, offset)
+    return [schemas.Asset.model_validate(row) for row in rows]
+
+
+@router.get("/{asset_id}")
+async def get_asset(
+    asset_id: int, user: CurrentUserDep, session: SessionDep
+) -> schemas.AssetDetail:
+    return await assets.get(session, asset_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_asset(
+    body: schemas.AssetCreate, admin: AdminDep, session: SessionDep
+) -> schemas.AssetDetail:
+    return await assets.create(session, body)
+
+
+@router.patch("/{asset_id}")
+async def update_asset(
+    asset_id: int, body: schemas.AssetUpdate, admin: AdminDep, session: SessionDep
+) -> schemas.AssetDetail:
+    return await assets.update(session, asset_id, body)

@@ -1,0 +1,1 @@
+"""Positions per account as the ledger keeps them, and the position-change announcements."""

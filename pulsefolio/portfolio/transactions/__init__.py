@@ -1,1 +1,1 @@
-"""Transactions."""
+"""Transactions: the ledger entries a user records; every write keeps positions consistent."""

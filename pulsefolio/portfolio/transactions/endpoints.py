@@ -1,7 +1,88 @@
-"""Routes of transactions."""
+"""Transactions: create (idempotent), list with filters and paging, read, correct, delete."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(prefix="/api/v1", tags=["transactions"])
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import AwareDatetime
+
+from pulsefolio.core.domain import TransactionType
+from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, ResourcesDep, SessionDep
+from pulsefolio.portfolio.transactions import schemas
+from pulsefolio.portfolio.transactions.decimals import DecimalRoute
+from pulsefolio.portfolio.transactions.service import transactions
+
+router = APIRouter(prefix="/api/v1", tags=["transactions"], route_class=DecimalRoute)
+
+
+@router.post("/accounts/{account_id}/transactions", status_code=status.HTTP_201_CREATED)
+async def create_transaction(
+    account_id: int,
+    body: schemas.TransactionCreate,
+    response: Response,
+    user: CurrentUserDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=200, alias="Idempotency-Key")
+    ] = None,
+) -> schemas.Transaction:
+    row, replayed = await transactions.create(
+        session, resources.stream, user, account_id, body, idempotency_key
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return schemas.Transaction.model_validate(row)
+
+
+@router.get("/accounts/{account_id}/transactions")
+async def list_transactions(
+    account_id: int,
+    user: CurrentUserDep,
+    session: SessionDep,
+    type: Annotated[list[TransactionType] | None, Query()] = None,
+    asset_id: int | None = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> schemas.TransactionPage:
+    return await transactions.list(
+        session,
+        user,
+        account_id,
+        types=type,
+        asset_id=asset_id,
+        start=start,
+        end=end,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get("/transactions/{transaction_id}")
+async def get_transaction(
+    transaction_id: int, user: CurrentUserDep, session: SessionDep
+) -> schemas.Transaction:
+    return schemas.Transaction.model_validate(await transactions.get(session, user, transaction_id))
+
+
+@router.patch("/transactions/{transaction_id}")
+async def update_transaction(
+    transaction_id: int,
+    body: schemas.TransactionUpdate,
+    user: CurrentUserDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+) -> schemas.Transaction:
+    row = await transactions.update(session, resources.stream, user, transaction_id, body)
+    return schemas.Transaction.model_validate(row)
+
+
+@router.delete("/transactions/{transaction_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_transaction(
+    transaction_id: int, user: CurrentUserDep, session: SessionDep, resources: ResourcesDep
+) -> Response:
+    await transactions.delete(session, resources.stream, user, transaction_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,47 @@
+"""Request and response models of accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pulsefolio.core.domain import AccountKind, CostMethod
+from pulsefolio.core.money import is_currency
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    currency: str
+    kind: AccountKind = AccountKind.BROKERAGE
+    cost_method: CostMethod = CostMethod.FIFO
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not is_currency(value):
+            raise ValueError("expected a three-letter currency code such as USD")
+        return value
+
+
+class AccountUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: AccountKind | None = None
+    cost_method: CostMethod | None = None
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    currency: str
+    kind: AccountKind
+    cost_method: CostMethod
+    closed_at: datetime | None
+    created_at: datetime

@@ -1,0 +1,82 @@
+"""Request and response models of transactions; every amount is an exact Decimal.
+
+A request gives ``currency`` only to be checked: it defaults to the asset's currency (or the
+account's for cash movements without an asset), and a different one is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from pulsefolio.core.domain import TransactionType
+from pulsefolio.portfolio.transactions.decimals import DecimalIn, DecimalOut
+
+
+def _currency(value: str | None) -> str | None:
+    return None if value is None else value.strip().upper()
+
+
+class TransactionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: TransactionType
+    executed_at: AwareDatetime
+    asset_id: int | None = None
+    quantity: DecimalIn | None = None
+    price: DecimalIn | None = None
+    amount: DecimalIn | None = None
+    fee: DecimalIn = Decimal(0)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    split_numerator: DecimalIn | None = None
+    split_denominator: DecimalIn | None = None
+    note: str | None = Field(None, max_length=2000)
+
+    _check_currency = field_validator("currency")(_currency)
+
+
+class TransactionUpdate(BaseModel):
+    """A correction: only the fields sent change; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: TransactionType | None = None
+    executed_at: AwareDatetime | None = None
+    asset_id: int | None = None
+    quantity: DecimalIn | None = None
+    price: DecimalIn | None = None
+    amount: DecimalIn | None = None
+    fee: DecimalIn | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    split_numerator: DecimalIn | None = None
+    split_denominator: DecimalIn | None = None
+    note: str | None = Field(None, max_length=2000)
+
+    _check_currency = field_validator("currency")(_currency)
+
+
+class Transaction(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    asset_id: int | None
+    type: TransactionType
+    quantity: DecimalOut | None
+    price: DecimalOut | None
+    amount: DecimalOut | None
+    fee: DecimalOut
+    currency: str
+    split_numerator: DecimalOut | None
+    split_denominator: DecimalOut | None
+    executed_at: datetime
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransactionPage(BaseModel):
+    items: list[Transaction]
+    next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page.")
