@@ -56,9 +56,19 @@ def _cluster(name: str, ports: list[int]) -> dict[str, Any]:
     }
 
 
-def _retry_policy() -> dict[str, Any]:
+SAFE_RETRY_ON = "connect-failure,refused-stream,reset-before-request"
+# Idempotent requests may also be retried when the connection broke mid-request (an instance
+# killed with requests in flight on a pooled connection).
+IDEMPOTENT_RETRY_ON = SAFE_RETRY_ON + ",reset"
+IDEMPOTENT_METHODS = {
+    "name": ":method",
+    "string_match": {"safe_regex": {"regex": "GET|HEAD|OPTIONS"}},
+}
+
+
+def _retry_policy(retry_on: str = SAFE_RETRY_ON) -> dict[str, Any]:
     return {
-        "retry_on": "connect-failure,refused-stream,reset-before-request",
+        "retry_on": retry_on,
         "num_retries": 2,
         "retry_host_predicate": [
             {
@@ -81,21 +91,28 @@ def _routes(bench_mode: bool) -> list[dict[str, Any]]:
                 "direct_response": {"status": 200, "body": {"inline_string": "ok"}},
             }
         )
-    routes += [
-        {
-            "match": {"prefix": MARKET_PREFIX},
-            "route": {"cluster": "assets", "timeout": "15s", "retry_policy": _retry_policy()},
-        },
-        {
-            # the live stream is a long-lived WebSocket: no route timeout
-            "match": {"prefix": STREAM_PREFIX},
-            "route": {"cluster": "portfolio", "timeout": "0s", "retry_policy": _retry_policy()},
-        },
-        {
-            "match": {"prefix": "/"},
-            "route": {"cluster": "portfolio", "timeout": "30s", "retry_policy": _retry_policy()},
-        },
-    ]
+    for prefix, cluster, timeout in (
+        (MARKET_PREFIX, "assets", "15s"),
+        # the live stream is a long-lived WebSocket: no route timeout
+        (STREAM_PREFIX, "portfolio", "0s"),
+        ("/", "portfolio", "30s"),
+    ):
+        routes.append(
+            {
+                "match": {"prefix": prefix, "headers": [IDEMPOTENT_METHODS]},
+                "route": {
+                    "cluster": cluster,
+                    "timeout": timeout,
+                    "retry_policy": _retry_policy(IDEMPOTENT_RETRY_ON),
+                },
+            }
+        )
+        routes.append(
+            {
+                "match": {"prefix": prefix},
+                "route": {"cluster": cluster, "timeout": timeout, "retry_policy": _retry_policy()},
+            }
+        )
     return routes
 
 

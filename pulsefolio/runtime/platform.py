@@ -107,12 +107,14 @@ def claim(settings: Settings) -> Layout:
     return layout
 
 
-def _start(platform: Platform, spec: ProcessSpec, report: Report) -> None:
+def _start(platform: Platform, report: Report, *specs: ProcessSpec) -> None:
+    """Start ``specs`` together and report each as ready."""
     began = time.monotonic()
-    report(f"starting {spec.name} …")
-    child = platform.supervisor.start(spec)
-    where = f" on port {spec.port}" if spec.port else ""
-    report(f"[ok] {spec.name} ready{where} (pid {child.pid}, {time.monotonic() - began:.1f}s)")
+    report(f"starting {', '.join(spec.name for spec in specs)} …")
+    for child in platform.supervisor.start_together(list(specs)):
+        spec = child.spec
+        where = f" on port {spec.port}" if spec.port else ""
+        report(f"[ok] {spec.name} ready{where} (pid {child.pid}, {time.monotonic() - began:.1f}s)")
 
 
 def _servers(platform: Platform, report: Report) -> Settings:
@@ -123,7 +125,7 @@ def _servers(platform: Platform, report: Report) -> Settings:
         spec = postgres.spec(
             s.data_dir, host=s.host, port=s.postgres_port, system_user=s.postgres_system_user
         )
-        _start(platform, spec, report)
+        _start(platform, report, spec)
         assert spec.url is not None
         asyncio.run(postgres.ensure_database(with_database(spec.url, "postgres", driver=None)))
         urls["database_url"] = spec.url
@@ -131,7 +133,7 @@ def _servers(platform: Platform, report: Report) -> Settings:
         platform.external.add("database")
     if s.redis_url is None:
         spec = redis.spec(s.data_dir, host=s.host, port=s.redis_port)
-        _start(platform, spec, report)
+        _start(platform, report, spec)
         urls["redis_url"] = spec.url or ""
     else:
         platform.external.add("redis")
@@ -139,7 +141,7 @@ def _servers(platform: Platform, report: Report) -> Settings:
         spec = nats.spec(
             s.data_dir, host=s.host, port=s.nats_port, monitor_port=s.nats_monitor_port
         )
-        _start(platform, spec, report)
+        _start(platform, report, spec)
         urls["nats_url"] = spec.url or ""
     else:
         platform.external.add("nats")
@@ -186,10 +188,9 @@ def up(settings: Settings, *, report: Report = print, bench_mode: bool = False) 
             platform.settings = _servers(platform, report)
             _database(platform, report)
             s = platform.settings
-            _start(platform, assets_spec(s), report)
-            for index in range(s.portfolio_instances):
-                _start(platform, portfolio_spec(s, index), report)
-            _start(platform, envoy.spec(s, bench_mode=bench_mode), report)
+            instances = [portfolio_spec(s, index) for index in range(s.portfolio_instances)]
+            _start(platform, report, assets_spec(s), *instances)
+            _start(platform, report, envoy.spec(s, bench_mode=bench_mode))
             info = platform.ready_info()
             state.write_json(layout.ready_file, info)
             platform.ready = True

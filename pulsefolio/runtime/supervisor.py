@@ -216,34 +216,52 @@ class Supervisor:
         Interrupted if a stop is requested meanwhile; the child stays registered either way so
         :meth:`stop` cleans it up.
         """
+        return self.start_together([spec])[0]
+
+    def start_together(self, specs: list[ProcessSpec]) -> list[Child]:
+        """Spawn all of ``specs`` at once, then wait until every one is ready (as :meth:`start`).
+
+        For children that do not depend on each other, such as service instances.
+        """
         if self.stopping:
             raise Interrupted
-        child = Child(spec)
-        self.children.append(child)
-        if spec.init is not None:
-            spec.init()
-        self._spawn(child)
-        deadline = self._clock.monotonic() + spec.start_timeout
-        while True:
+        children = [Child(spec) for spec in specs]
+        for child in children:
+            self.children.append(child)
+            if child.spec.init is not None:
+                child.spec.init()
+            self._spawn(child)
+        began = self._clock.monotonic()
+        waiting = list(children)
+        while waiting:
             if self.stopping:
                 raise Interrupted
-            assert child.process is not None
-            code = child.process.poll()
-            if code is not None:
-                child.state = "stopped"
-                raise StartFailed(
-                    f"{spec.name} {describe_exit(code)} while starting; "
-                    f"see {self.log_dir / (spec.name + '.log')}"
-                )
-            if spec.ready():
-                child.state = "running"
-                return child
-            if self._clock.monotonic() > deadline:
-                raise StartFailed(
-                    f"{spec.name} was not ready after {spec.start_timeout:.0f}s; "
-                    f"see {self.log_dir / (spec.name + '.log')}"
-                )
-            self._clock.sleep(self._poll_interval)
+            for child in list(waiting):
+                if self._is_ready(child, began):
+                    child.state = "running"
+                    waiting.remove(child)
+            if waiting:
+                self._clock.sleep(self._poll_interval)
+        return children
+
+    def _is_ready(self, child: Child, began: float) -> bool:
+        spec = child.spec
+        assert child.process is not None
+        code = child.process.poll()
+        if code is not None:
+            child.state = "stopped"
+            raise StartFailed(
+                f"{spec.name} {describe_exit(code)} while starting; "
+                f"see {self.log_dir / (spec.name + '.log')}"
+            )
+        if spec.ready():
+            return True
+        if self._clock.monotonic() - began > spec.start_timeout:
+            raise StartFailed(
+                f"{spec.name} was not ready after {spec.start_timeout:.0f}s; "
+                f"see {self.log_dir / (spec.name + '.log')}"
+            )
+        return False
 
     def run(self) -> None:
         """Supervise until :meth:`request_stop`."""

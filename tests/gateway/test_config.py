@@ -57,15 +57,25 @@ class TestRender:
         assert (check["unhealthy_threshold"], check["healthy_threshold"]) == (2, 1)
         assert clusters["assets"]["outlier_detection"]["consecutive_gateway_failure"] == 2
         routes = _routes(config)
-        assert [r["match"] for r in routes] == [
-            {"prefix": "/api/v1/market/"},
-            {"prefix": "/api/v1/portfolio/stream"},
-            {"prefix": "/"},
+        assert [r["match"]["prefix"] for r in routes] == [
+            "/api/v1/market/",
+            "/api/v1/market/",
+            "/api/v1/portfolio/stream",
+            "/api/v1/portfolio/stream",
+            "/",
+            "/",
         ]
-        assert routes[0]["route"]["cluster"] == "assets"
-        assert routes[1]["route"]["timeout"] == "0s"
-        assert "connect-failure" in routes[2]["route"]["retry_policy"]["retry_on"]
-        assert "5xx" not in routes[2]["route"]["retry_policy"]["retry_on"]
+        assert {r["route"]["cluster"] for r in routes[:2]} == {"assets"}
+        assert routes[2]["route"]["timeout"] == "0s"
+        idempotent, any_method = routes[4], routes[5]
+        assert idempotent["match"]["headers"][0]["name"] == ":method"
+        assert "reset" in idempotent["route"]["retry_policy"]["retry_on"].split(",")
+        # a request of any method is retried only if it never reached a backend
+        assert any_method["route"]["retry_policy"]["retry_on"].split(",") == [
+            "connect-failure",
+            "refused-stream",
+            "reset-before-request",
+        ]
 
     def test_bench_mode_adds_fixed_route_first(self, tmp_path: Path) -> None:
         routes = _routes(render_config(_settings(tmp_path), bench_mode=True))

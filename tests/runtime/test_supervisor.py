@@ -214,7 +214,7 @@ class TestRealProcesses:
         child = supervisor.start(spec)
         first = psutil.Process(child.pid)
         family = [first, *first.children(recursive=True)]
-        assert len(family) == 2
+        assert len(family) == 2, family
         first.kill()
         deadline = time.monotonic() + 10
         while child.restarts == 0 or child.state != "running":
@@ -222,6 +222,9 @@ class TestRealProcesses:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in family)
+        while _read(tmp_path / "stubborn.log").count(" | started") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         second = psutil.Process(child.pid)
         family = [second, *second.children(recursive=True)]
         supervisor.stop()

