@@ -1,0 +1,1 @@
+"""The portfolio valuation endpoints: ``GET /api/v1/portfolio`` and per account."""
