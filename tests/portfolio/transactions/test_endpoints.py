@@ -1,0 +1,255 @@
+"""Transactions through the API: ledger effects, idempotency, bad input, paging, publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pulsefolio.core.events import PositionChanged
+from pulsefolio.core.stream import Stream, Topic
+
+MakeUser = Callable[..., Awaitable[Any]]
+Count = Callable[[str], Awaitable[int]]
+DAY = "2024-03-01T10:00:00Z"
+
+
+@pytest.fixture
+async def book(make_user: MakeUser, make_asset: Callable[..., Awaitable[int]]) -> dict[str, Any]:
+    """A user with a USD account holding 10 ACME (USD); a EUR asset SAP."""
+    user = await make_user()
+    acme, sap = await make_asset("ACME"), await make_asset("SAP", currency="EUR")
+    account = (
+        await user.client.post("/api/v1/accounts", json={"name": "Main", "currency": "USD"})
+    ).json()["id"]
+    buy = await user.client.post(
+        f"/api/v1/accounts/{account}/transactions",
+        json={"type": "BUY", "asset_id": acme, "quantity": 10, "price": 0.1, "executed_at": DAY},
+    )
+    assert buy.status_code == 201, buy.text
+    return {"user": user, "account": account, "acme": acme, "sap": sap, "buy": buy.json()}
+
+
+async def _positions(book: dict[str, Any]) -> Any:
+    response = await book["user"].client.get(f"/api/v1/accounts/{book['account']}/positions")
+    assert response.status_code == 200
+    return response.json()
+
+
+class TestCreate:
+    async def test_buy_updates_position_with_exact_decimals(self, book: dict[str, Any]) -> None:
+        assert book["buy"]["price"] == "0.1"  # a JSON number, parsed exactly, sent as a string
+        assert book["buy"]["currency"] == "USD"
+        held = await _positions(book)
+        (position,) = held["positions"]
+        assert (position["symbol"], position["quantity"], position["cost_basis"]) == (
+            "ACME",
+            "10",
+            "1",
+        )
+        assert held["cash"] == [{"currency": "USD", "balance": "-1"}]
+
+    async def test_sell_and_split(self, book: dict[str, Any]) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        split = await book["user"].client.post(
+            url,
+            json={
+                "type": "SPLIT",
+                "asset_id": book["acme"],
+                "split_numerator": "3",
+                "split_denominator": "1",
+                "executed_at": "2024-03-02T00:00:00Z",
+            },
+        )
+        assert split.status_code == 201, split.text
+        sell = await book["user"].client.post(
+            url,
+            json={
+                "type": "SELL",
+                "asset_id": book["acme"],
+                "quantity": "30",
+                "price": "1",
+                "executed_at": "2024-03-03T00:00:00Z",
+            },
+        )
+        assert sell.status_code == 201, sell.text
+        assert (await _positions(book))["positions"] == []
+        kept = await book["user"].client.get(
+            f"/api/v1/accounts/{book['account']}/positions?include_empty=true"
+        )
+        assert kept.json()["positions"][0]["realized_gain"] == "29"
+
+    async def test_publishes_position_changed(self, book: dict[str, Any], stream: Stream) -> None:
+        async for batch in stream.consume([Topic.POSITIONS], consumer=None, from_start=True):
+            events = [PositionChanged.decode(d.data) for d in batch]
+            assert {(e.user_id, e.account_id) for e in events} == {
+                (book["user"].id, book["account"])
+            }
+            assert {d.key for d in batch} == {str(book["user"].id)}
+            break
+
+
+class TestIdempotency:
+    async def test_replay_returns_first_result_and_writes_nothing(
+        self, book: dict[str, Any], count_rows: Count
+    ) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        body = {"type": "DEPOSIT", "amount": "100.50", "executed_at": DAY}
+        headers = {"Idempotency-Key": "deposit-1"}
+        first = await book["user"].client.post(url, json=body, headers=headers)
+        assert first.status_code == 201
+        rows = await count_rows("transactions")
+        again = await book["user"].client.post(url, json=body, headers=headers)
+        assert again.status_code == 201
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert await count_rows("transactions") == rows
+        cash = (await _positions(book))["cash"]
+        assert cash == [{"currency": "USD", "balance": "99.5"}]
+        different = await book["user"].client.post(
+            url, json={**body, "amount": "7"}, headers=headers
+        )
+        assert different.status_code == 409
+        assert await count_rows("transactions") == rows
+
+
+def _bad_cases(book: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    acme, sap = book["acme"], book["sap"]
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    return [
+        ("oversell", {"type": "SELL", "asset_id": acme, "quantity": "11", "price": "1"}, ""),
+        (
+            "split zero",
+            {"type": "SPLIT", "asset_id": acme, "split_numerator": "0", "split_denominator": "1"},
+            "split_numerator",
+        ),
+        (
+            "split negative",
+            {"type": "SPLIT", "asset_id": acme, "split_numerator": "2", "split_denominator": "-1"},
+            "split_denominator",
+        ),
+        (
+            "currency mismatch",
+            {"type": "BUY", "asset_id": sap, "quantity": "1", "price": "1", "currency": "USD"},
+            "currency",
+        ),
+        (
+            "future",
+            {"type": "DEPOSIT", "amount": "1", "executed_at": future},
+            "executed_at",
+        ),
+        ("unknown asset", {"type": "BUY", "asset_id": 999999, "quantity": "1", "price": "1"}, ""),
+        ("missing quantity", {"type": "BUY", "asset_id": acme, "price": "1"}, "quantity"),
+        ("not a number", {"type": "DEPOSIT", "amount": "lots"}, "amount"),
+        ("naive time", {"type": "DEPOSIT", "amount": "1", "executed_at": "2024-01-01T00:00"}, ""),
+        ("unknown type", {"type": "GIFT", "amount": "1"}, "type"),
+        ("infinite", {"type": "DEPOSIT", "amount": "Infinity"}, "amount"),
+    ]
+
+
+class TestBadInput:
+    async def test_each_case_is_4xx_and_writes_nothing(
+        self, book: dict[str, Any], count_rows: Count
+    ) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        before = [await count_rows(t) for t in ("transactions", "positions", "cash_balances")]
+        held = await _positions(book)
+        for name, body, field in _bad_cases(book):
+            response = await book["user"].client.post(url, json={"executed_at": DAY, **body})
+            assert response.status_code == 422, (name, response.text)
+            payload = response.json()
+            assert payload["error"] == "ValidationFailed", name
+            assert payload["fields"], name
+            if field:
+                assert field in payload["fields"], (name, payload)
+        after = [await count_rows(t) for t in ("transactions", "positions", "cash_balances")]
+        assert after == before
+        assert await _positions(book) == held
+
+    async def test_unknown_account_is_404(self, book: dict[str, Any], count_rows: Count) -> None:
+        response = await book["user"].client.post(
+            "/api/v1/accounts/999999/transactions",
+            json={"type": "DEPOSIT", "amount": "1", "executed_at": DAY},
+        )
+        assert response.status_code == 404
+        assert await count_rows("transactions") == 1
+
+
+class TestCorrectAndDelete:
+    async def test_patch_recomputes_position(self, book: dict[str, Any]) -> None:
+        tx = book["buy"]["id"]
+        patched = await book["user"].client.patch(
+            f"/api/v1/transactions/{tx}", json={"quantity": "4", "note": "typo"}
+        )
+        assert patched.status_code == 200, patched.text
+        assert (patched.json()["quantity"], patched.json()["note"]) == ("4", "typo")
+        assert (await _positions(book))["positions"][0]["quantity"] == "4"
+
+    async def test_bad_patch_changes_nothing(self, book: dict[str, Any]) -> None:
+        tx = book["buy"]["id"]
+        bad = await book["user"].client.patch(
+            f"/api/v1/transactions/{tx}", json={"currency": "EUR"}
+        )
+        assert bad.status_code == 422
+        again = await book["user"].client.get(f"/api/v1/transactions/{tx}")
+        assert again.json() == book["buy"]
+
+    async def test_delete_refused_when_a_later_sale_would_oversell(
+        self, book: dict[str, Any], count_rows: Count
+    ) -> None:
+        sell = await book["user"].client.post(
+            f"/api/v1/accounts/{book['account']}/transactions",
+            json={
+                "type": "SELL",
+                "asset_id": book["acme"],
+                "quantity": "5",
+                "price": "1",
+                "executed_at": "2024-03-05T00:00:00Z",
+            },
+        )
+        assert sell.status_code == 201
+        refused = await book["user"].client.delete(f"/api/v1/transactions/{book['buy']['id']}")
+        assert refused.status_code == 422
+        assert await count_rows("transactions") == 2
+        gone = await book["user"].client.delete(f"/api/v1/transactions/{sell.json()['id']}")
+        assert gone.status_code == 204
+        assert (await _positions(book))["positions"][0]["quantity"] == "10"
+        missing = await book["user"].client.get(f"/api/v1/transactions/{sell.json()['id']}")
+        assert missing.status_code == 404
+
+
+class TestList:
+    async def test_filters_and_cursor_paging(self, book: dict[str, Any]) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        for day in range(2, 7):
+            response = await book["user"].client.post(
+                url,
+                json={
+                    "type": "DEPOSIT",
+                    "amount": str(day),
+                    "executed_at": f"2024-03-0{day}T00:00Z",
+                },
+            )
+            assert response.status_code == 201
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"type": "DEPOSIT", "limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            page = (await book["user"].client.get(url, params=params)).json()
+            seen += [item["amount"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == ["6", "5", "4", "3", "2"]
+        window = await book["user"].client.get(
+            url, params={"from": "2024-03-03T00:00:00Z", "to": "2024-03-05T00:00:00Z"}
+        )
+        assert [i["amount"] for i in window.json()["items"]] == ["4", "3"]
+        by_asset = await book["user"].client.get(url, params={"asset_id": book["acme"]})
+        assert [i["type"] for i in by_asset.json()["items"]] == ["BUY"]
+        bad = await book["user"].client.get(url, params={"cursor": "garbage"})
+        assert bad.status_code == 422 and "cursor" in bad.json()["fields"]
