@@ -19,6 +19,8 @@ from pulsefolio.portfolio.assets.endpoints import router as assets_router
 from pulsefolio.portfolio.auth.endpoints import router as auth_router
 from pulsefolio.portfolio.auth.passwords import Passwords
 from pulsefolio.portfolio.health.endpoints import router as health_router
+from pulsefolio.portfolio.live import live_service
+from pulsefolio.portfolio.portfolios.endpoints import router as portfolios_router
 from pulsefolio.portfolio.positions.endpoints import router as positions_router
 from pulsefolio.portfolio.resources import open_resources
 from pulsefolio.portfolio.transactions.endpoints import router as transactions_router
@@ -32,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     assets_router,
     transactions_router,
     positions_router,
+    portfolios_router,
 ]
 
 
@@ -45,7 +48,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, instance_id))
-            yield {"resources": resources}
+            live = await stack.enter_async_context(live_service(resources))
+            yield {"resources": resources, "live": live}
 
     app = FastAPI(
         title="Pulsefolio portfolio service",

@@ -12,15 +12,19 @@ USD→EUR is 1/1.25 = 0.8 by inverse and GBP→EUR is 1.5 × 0.8 = 1.2 by a cros
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache
 from pulsefolio.core.domain import FxRate, PriceQuote
+from pulsefolio.core.events import encode_fx, encode_quote, fx_dedup_id, quote_dedup_id
+from pulsefolio.core.stream import Outgoing, Stream, Topic
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -89,8 +93,9 @@ def rate(pair: str, value: str, as_of: datetime = NOW) -> FxRate:
     return FxRate(pair[:3], pair[3:], Decimal(value), as_of, as_of, "sim")
 
 
-async def seed(db: AsyncEngine, cache: PriceCache) -> Book:
-    """Insert the book above; put AAPL, VWRL and the FX rates in the cache (not SAP)."""
+async def seed(db: AsyncEngine, cache: PriceCache, user_id: int | None = None) -> Book:
+    """Insert the book above (for ``user_id``, or a new EUR user); put AAPL, VWRL and the FX
+    rates in the cache (not SAP)."""
     async with db.begin() as conn:
         assets = {}
         for symbol, name, cls, ccy in (
@@ -106,7 +111,7 @@ async def seed(db: AsyncEngine, cache: PriceCache) -> Book:
                 k=cls,
                 c=ccy,
             )
-        user = await make_user(conn, "eve@example.com", "EUR")
+        user = user_id or await make_user(conn, "eve@example.com", "EUR")
         us = await make_account(conn, user, "US broker", "USD")
         uk = await make_account(conn, user, "UK ISA", "GBP")
         await set_position(conn, us, assets["AAPL"], "15", "1125")
@@ -125,6 +130,30 @@ async def seed(db: AsyncEngine, cache: PriceCache) -> Book:
                 ),
                 {"b": base, "q": quote_ccy, "t": hour_ago, "r": Decimal(value)},
             )
-    await cache.put_prices([quote("AAPL", "80", "78", "USD"), quote("VWRL", "100", "101", "GBP")])
-    await cache.put_fx([rate("EURUSD", "1.25"), rate("GBPUSD", "1.5")])
+    await cache.put_prices(CACHED_QUOTES)
+    await cache.put_fx(CACHED_RATES)
     return Book(user, us, uk, assets)
+
+
+CACHED_QUOTES = [quote("AAPL", "80", "78", "USD"), quote("VWRL", "100", "101", "GBP")]
+CACHED_RATES = [rate("EURUSD", "1.25"), rate("GBPUSD", "1.5")]
+
+
+async def announce(stream: Stream, quotes: list[PriceQuote], rates: list[FxRate] = ()) -> None:  # type: ignore[assignment]
+    """Publish quotes and rates as the asset service does after writing the cache."""
+    await stream.publish(
+        [Outgoing(Topic.PRICES, q.symbol, encode_quote(q), quote_dedup_id(q)) for q in quotes]
+        + [Outgoing(Topic.FX, r.pair, encode_fx(r), fx_dedup_id(r)) for r in rates]
+    )
+
+
+async def wait_for(client: httpx.AsyncClient, path: str, total: str, within: float = 5.0) -> dict:  # type: ignore[type-arg]
+    """GET ``path`` until its total_value is ``total``; fail after ``within`` seconds."""
+    body: dict = {}  # type: ignore[type-arg]
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        body = (await client.get(path)).json()
+        if body.get("total_value") == total:
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path} still says {body.get('total_value')}, not {total}")
