@@ -1,23 +1,67 @@
-"""The asset data service's ASGI application (its own small API, behind the gateway)."""
+"""The asset data service's ASGI application (its own small API, behind the gateway).
+
+The lifespan opens the connections, builds the sources and starts the refresh loop, which
+contests the fetching lease; ``refresh=False`` leaves the loop stopped (tests drive cycles
+through ``POST /api/v1/market/refresh``), and ``sources`` replaces the built-in catalogue.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from pulsefolio.assets.board import StatusBoard
+from pulsefolio.assets.catalog import build_sources
 from pulsefolio.assets.health.endpoints import router as health_router
+from pulsefolio.assets.lease import AdvisoryLease
+from pulsefolio.assets.market.endpoints import router as market_router
+from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.assets.resources import open_resources
-from pulsefolio.core.settings import Settings
+from pulsefolio.assets.sources.base import Source
+from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.web import install_error_handlers
 
+USER_AGENT = "pulsefolio-assets/1"
 
-def create_app(settings: Settings) -> FastAPI:
+
+def create_app(
+    settings: Settings, *, refresh: bool = True, sources: Mapping[str, Source] | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
-        async with open_resources(settings) as resources:
-            yield {"resources": resources}
+        database_url, _, _ = require_servers(settings)
+        async with (
+            open_resources(settings) as resources,
+            httpx.AsyncClient(headers={"User-Agent": USER_AGENT}) as client,
+        ):
+            catalogue = (
+                dict(sources)
+                if sources is not None
+                else build_sources(settings, client, resources.engine)
+            )
+            loop = RefreshLoop(
+                settings,
+                catalogue,
+                resources.engine,
+                resources.cache,
+                resources.stream,
+                board=StatusBoard(resources.redis, settings.namespace),
+                lease=AdvisoryLease(database_url, settings.namespace),
+            )
+            if refresh:
+                loop.start()
+            try:
+                yield {"resources": resources, "refresh": loop}
+            finally:
+                await loop.stop()
+                if sources is None:
+                    for source in catalogue.values():
+                        with contextlib.suppress(Exception):
+                            await source.aclose()
 
     app = FastAPI(
         title="Pulsefolio asset data service",
@@ -29,4 +73,5 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(market_router)
     return app

@@ -13,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets.selection import AssetPlan, SourceRef
-from pulsefolio.assets.sources.base import FxPair, FxQuote
+from pulsefolio.assets.sources.base import FxPair
 from pulsefolio.core.db.models import Asset, AssetSource, FxRate, PriceHistory, User
 from pulsefolio.core.domain import AssetClass, PriceQuote
+from pulsefolio.core.domain import FxRate as FxQuote
 from pulsefolio.core.errors import NotFound
 
 _CHUNK = 1000
@@ -132,3 +133,11 @@ async def replace_sources(engine: AsyncEngine, symbol: str, refs: Sequence[Sourc
 async def history_count(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(PriceHistory)) or 0)
+
+
+async def assets_by_symbol(engine: AsyncEngine, symbols: Sequence[str]) -> dict[str, Asset]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(Asset).where(Asset.symbol.in_(set(symbols))))
+        return {row.symbol: Asset(id=row.id, symbol=row.symbol, currency=row.currency,
+                                  asset_class=row.asset_class, name=row.name)
+                for row in rows}  # fmt: skip

@@ -28,7 +28,6 @@ from typing import Generic, TypeVar
 from pulsefolio.assets.source_status import SourceHealth
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxQuote,
     FxSource,
     QuoteSource,
     Source,
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_DEVIATION = Decimal("0.10")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
-Q = TypeVar("Q", PriceQuote, FxQuote)
+Q = TypeVar("Q", PriceQuote, FxRate)
 R = TypeVar("R", bound=Hashable)
 
 
@@ -91,11 +90,11 @@ class _Item(Generic[R]):
     answers: list[tuple[str, Decimal, object]] = field(default_factory=list)
 
 
-def _value(quote: PriceQuote | FxQuote) -> Decimal:
+def _value(quote: PriceQuote | FxRate) -> Decimal:
     return quote.price if isinstance(quote, PriceQuote) else quote.rate
 
 
-def _fault(quote: PriceQuote | FxQuote, currency: str | None) -> str | None:
+def _fault(quote: PriceQuote | FxRate, currency: str | None) -> str | None:
     """Why a quote can never be written, or None if it is sound on its own."""
     value = _value(quote)
     if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
@@ -160,7 +159,7 @@ class Selector:
 
     async def select_fx(
         self, pairs: Sequence[FxPair], sources: Sequence[str], held: Mapping[str, FxRate]
-    ) -> Choice[FxQuote]:
+    ) -> Choice[FxRate]:
         """Ask ``sources`` in order for ``pairs``; keys are pair names such as ``EURUSD``."""
         items = [_Item(str(pair), [(name, pair) for name in sources]) for pair in pairs]
 
@@ -169,7 +168,7 @@ class Selector:
                 raise SourceUnavailable(f"{source.name}: does not serve FX rates")
             return [r.quote if r.ok else r.error for r in await source.fetch_fx(requests)]
 
-        choice: Choice[FxQuote] = Choice()
+        choice: Choice[FxRate] = Choice()
         await self._gather(items, call, choice, {})
         self._decide(items, choice, lambda key: held.get(key))
         return choice
@@ -237,7 +236,7 @@ class Selector:
             return
         symbol_errors = 0
         for item, result in zip(batch, results, strict=True):
-            if isinstance(result, (PriceQuote, FxQuote)):
+            if isinstance(result, (PriceQuote, FxRate)):
                 fault = _fault(result, currencies.get(item.key))
                 if fault is None:
                     item.answers.append((name, _value(result), result))

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets import repository
-from pulsefolio.assets.sources.base import FxQuote
 from pulsefolio.core.cache import PriceCache
 from pulsefolio.core.domain import FxRate, PriceQuote
 from pulsefolio.core.events import encode_fx, encode_quote, fx_dedup_id, quote_dedup_id
@@ -37,10 +36,6 @@ class WriteReport:
     changed_fx: list[str]
     published: int
     pending: int
-
-
-def fx_rate(quote: FxQuote) -> FxRate:
-    return FxRate(quote.base, quote.quote, quote.rate, quote.as_of, quote.fetched_at, quote.source)
 
 
 class Outbox:
@@ -87,14 +82,14 @@ class PriceWriter:
         self,
         asset_ids: Mapping[str, int],
         quotes: Sequence[PriceQuote],
-        fx: Sequence[FxQuote],
+        fx: Sequence[FxRate],
     ) -> WriteReport:
         """Store the chosen quotes and rates, publish what changed; return what happened."""
         history = await repository.insert_history(
             self.engine, [(asset_ids[q.symbol], q) for q in quotes]
         )
         fx_rows = await repository.insert_fx(self.engine, fx)
-        rates = [fx_rate(q) for q in fx]
+        rates = list(fx)
         changed_prices = set(await self.cache.put_prices(quotes))
         changed_fx = set(await self.cache.put_fx(rates))
         messages = [

@@ -1,0 +1,65 @@
+"""Routes of the asset service under ``/api/v1/market/``; each parses, calls, returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+
+from pulsefolio.assets.market import metrics, service
+from pulsefolio.assets.market.auth import require_admin
+from pulsefolio.assets.market.schemas import ManualPrices, Quote, SourceList
+from pulsefolio.assets.refresh import RefreshLoop
+from pulsefolio.core.errors import NotFound
+from pulsefolio.core.tokens import TokenClaims
+
+Admin = Annotated[TokenClaims, Depends(require_admin)]
+
+router = APIRouter(prefix="/api/v1/market", tags=["market"])
+
+
+def _loop(request: Request) -> RefreshLoop:
+    loop: RefreshLoop = request.state.refresh
+    return loop
+
+
+@router.get("/sources")
+async def sources(request: Request) -> dict[str, Any]:
+    return await service.source_status(_loop(request))
+
+
+@router.get("/quotes/{symbol}")
+async def quote(request: Request, symbol: str) -> Quote:
+    found = (await _loop(request).cache.get_prices([symbol])).get(symbol)
+    if found is None:
+        raise NotFound(f"no price for {symbol!r}")
+    return Quote.of(found, datetime.now(UTC))
+
+
+@router.put("/manual-prices")
+async def manual_prices(request: Request, body: ManualPrices, _: Admin) -> dict[str, Any]:
+    return await service.set_manual_prices(_loop(request), body)
+
+
+@router.put("/assets/{symbol}/sources")
+async def asset_sources(
+    request: Request, symbol: str, body: SourceList, _: Admin
+) -> dict[str, Any]:
+    return {"symbol": symbol, "sources": await service.set_sources(_loop(request), symbol, body)}
+
+
+@router.post("/refresh")
+async def refresh(request: Request, _: Admin) -> dict[str, Any]:
+    return (await _loop(request).run_once()).as_dict()
+
+
+@router.get("/metrics")
+async def metrics_page(request: Request) -> PlainTextResponse:
+    loop = _loop(request)
+    status = await service.source_status(loop)
+    prices = await loop.cache.get_prices()
+    text = metrics.render(status["sources"], status["cycle"],
+                          (q.as_of for q in prices.values()), loop.leading)  # fmt: skip
+    return PlainTextResponse(text, media_type=metrics.CONTENT_TYPE)

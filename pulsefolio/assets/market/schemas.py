@@ -1,0 +1,90 @@
+"""Request and response bodies. Prices travel as strings, never as JSON numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from pulsefolio.core.domain import PriceQuote
+from pulsefolio.core.money import is_currency, parse_decimal
+
+
+def _decimal_text(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError('a price must be a string such as "12.34"')
+    price = parse_decimal(value)
+    if price <= 0:
+        raise ValueError("a price must be positive")
+    return price
+
+
+PriceText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+
+
+class ManualPrice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(min_length=1, max_length=64)
+    price: PriceText
+    currency: str | None = None
+    as_of: datetime | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not is_currency(value):
+            raise ValueError("not a currency code")
+        return value
+
+    @field_validator("as_of")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("as_of needs a UTC offset")
+        return value
+
+
+class ManualPrices(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prices: list[ManualPrice] = Field(min_length=1, max_length=10_000)
+
+
+class SourceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, max_length=32)
+    provider_symbol: str = Field(min_length=1, max_length=64)
+
+
+class SourceList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceEntry] = Field(max_length=16)
+
+
+class Quote(BaseModel):
+    symbol: str
+    price: str
+    currency: str
+    as_of: datetime
+    fetched_at: datetime
+    source: str
+    previous_close: str | None
+    age_seconds: float
+
+    @classmethod
+    def of(cls, quote: PriceQuote, now: datetime) -> Quote:
+        return cls(
+            symbol=quote.symbol,
+            price=str(quote.price),
+            currency=quote.currency,
+            as_of=quote.as_of,
+            fetched_at=quote.fetched_at,
+            source=quote.source,
+            previous_close=None if quote.previous_close is None else str(quote.previous_close),
+            age_seconds=round((now - quote.as_of).total_seconds(), 3),
+        )

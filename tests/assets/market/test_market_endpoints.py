@@ -1,0 +1,171 @@
+"""The asset service's HTTP API, served by a real uvicorn over real PostgreSQL, Redis and NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest_asyncio
+import uvicorn
+
+from pulsefolio.assets.app import create_app
+from pulsefolio.assets.manual_store import HistoryManualStore
+from pulsefolio.assets.sources.manual import ManualSource
+from pulsefolio.core.domain import AssetClass, Role
+from pulsefolio.core.tokens import issue_access_token
+
+STOCK = AssetClass.STOCK
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(settings, market, seed, engine) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    await seed([("AAPL", "USD", STOCK, [("simulated", "AAPL")]),
+                ("HOUSE", "EUR", AssetClass.BOND, [("manual", "HOUSE")])])  # fmt: skip
+    manual = ManualSource(HistoryManualStore(engine))
+    app = create_app(settings, refresh=False, sources={"simulated": market, "manual": manual})
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+        assert not task.done()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+        yield client
+    server.should_exit = True
+    await task
+
+
+def bearer(settings, role: Role) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {issue_access_token(settings, 1, role)}"}
+
+
+ADMIN_ROUTES = [
+    ("PUT", "/api/v1/market/manual-prices", {"prices": [{"symbol": "HOUSE", "price": "1"}]}),
+    ("PUT", "/api/v1/market/assets/AAPL/sources", {"sources": []}),
+    ("POST", "/api/v1/market/refresh", None),
+]
+
+
+class TestAdminRoutes:
+    async def test_refused_without_admin(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        for method, path, body in ADMIN_ROUTES:
+            missing = await api.request(method, path, json=body)
+            assert missing.status_code == 401 and missing.json()["error"] == "Unauthorized"
+            forged = await api.request(method, path, json=body, headers={"Authorization": "x y"})
+            assert forged.status_code == 401
+            user = await api.request(method, path, json=body, headers=bearer(settings, Role.USER))
+            assert user.status_code == 403 and user.json()["error"] == "Forbidden"
+        assert (await api.get("/api/v1/market/sources")).json()["cycle"] is None
+        quote = await api.get("/api/v1/market/quotes/HOUSE")
+        assert quote.status_code == 404  # nothing was written by the refused calls
+
+    async def test_refresh_then_quote(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        assert (await api.get("/api/v1/market/quotes/AAPL")).status_code == 404
+        done = await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        assert done.status_code == 200 and done.json()["priced"] == 1
+        quote = (await api.get("/api/v1/market/quotes/AAPL")).json()
+        assert quote["source"] == "simulated" and isinstance(quote["price"], str)
+        assert Decimal(quote["price"]) > 0 and quote["age_seconds"] >= 0
+        status = (await api.get("/api/v1/market/sources")).json()
+        simulated = next(s for s in status["sources"] if s["name"] == "simulated")
+        assert simulated["successes"] >= 1 and simulated["last_success"] is not None
+        assert simulated["latency_seconds"] is not None and status["cycle"]["priced"] == 1
+
+    async def test_manual_prices(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        admin = bearer(settings, Role.ADMIN)
+        body = {"prices": [{"symbol": "HOUSE", "price": "250000.50", "currency": "EUR"}]}
+        done = await api.put("/api/v1/market/manual-prices", json=body, headers=admin)
+        assert done.status_code == 200 and done.json()["changed"] == ["HOUSE"]
+        quote = (await api.get("/api/v1/market/quotes/HOUSE")).json()
+        assert (quote["price"], quote["currency"], quote["source"]) == ("250000.50", "EUR",
+                                                                         "manual")  # fmt: skip
+
+    async def test_manual_prices_validated(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        rows = [
+            {"symbol": "HOUSE", "price": 12.5},  # a JSON number, not a string
+            {"symbol": "HOUSE", "price": "-1"},
+            {"symbol": "HOUSE", "price": "NaN"},
+            {"symbol": "HOUSE", "price": "12", "currency": "USD"},  # HOUSE is in EUR
+            {"symbol": "NOPE", "price": "12"},
+            {"symbol": "HOUSE", "price": "12", "as_of": "2026-01-01T00:00:00"},  # naive
+            {"symbol": "HOUSE", "price": "12", "as_of": "2999-01-01T00:00:00Z"},
+        ]
+        for row in rows:
+            answer = await api.put("/api/v1/market/manual-prices", json={"prices": [row]},
+                                   headers=bearer(settings, Role.ADMIN))  # fmt: skip
+            assert answer.status_code == 422 and answer.json()["error"] == "ValidationFailed", row
+        assert (await api.get("/api/v1/market/quotes/HOUSE")).status_code == 404
+
+    async def test_edit_sources_changes_who_answers(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        admin = bearer(settings, Role.ADMIN)
+        nosuch = {"sources": [{"source": "nosuch", "provider_symbol": "A"}]}
+        bad = await api.put("/api/v1/market/assets/AAPL/sources", headers=admin,
+                            json=nosuch)  # fmt: skip
+        assert bad.status_code == 422
+        unknown = await api.put("/api/v1/market/assets/ZZZ/sources", headers=admin,
+                                json={"sources": []})  # fmt: skip
+        assert unknown.status_code == 404
+        edit = {"sources": [{"source": "manual", "provider_symbol": "AAPL"}]}
+        done = await api.put("/api/v1/market/assets/AAPL/sources", json=edit, headers=admin)
+        assert done.status_code == 200 and done.json()["sources"] == edit["sources"]
+        # Only "manual" is listed now, and no price was entered: nothing prices AAPL.
+        report = (await api.post("/api/v1/market/refresh", headers=admin)).json()
+        assert report["priced"] == 0 and "AAPL" in report["unpriced"]
+        entered = {"prices": [{"symbol": "AAPL", "price": "99.5"}]}
+        assert (await api.put("/api/v1/market/manual-prices", json=entered,
+                              headers=admin)).status_code == 200  # fmt: skip
+        report = (await api.post("/api/v1/market/refresh", headers=admin)).json()
+        assert "AAPL" not in report["unpriced"] and report["unchanged"] >= 1
+        quote = (await api.get("/api/v1/market/quotes/AAPL")).json()
+        assert (quote["price"], quote["source"]) == ("99.5", "manual")
+
+
+SAMPLE = re.compile(
+    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? '
+    r"(-?[0-9.e+-]+|NaN|\+Inf|-Inf)$"
+)
+
+
+def parse_exposition(text: str) -> dict[str, list[tuple[str, float]]]:
+    """A strict reader of the text format: every line a HELP, a TYPE, or a declared sample."""
+    declared: dict[str, str] = {}
+    samples: dict[str, list[tuple[str, float]]] = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert kind in {"gauge", "counter"} and name not in declared
+            declared[name] = kind
+            continue
+        assert SAMPLE.match(line), line
+        name = line.split("{")[0].split(" ")[0]
+        assert name in declared, name
+        series, value = line.rsplit(" ", 1)
+        samples.setdefault(name, []).append((series, float(value)))
+    return samples
+
+
+class TestMetrics:
+    async def test_metrics_parse(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        answer = await api.get("/api/v1/market/metrics")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(
+            "text/plain; version=0.0.4")  # fmt: skip
+        samples = parse_exposition(answer.text)
+        healthy = dict(samples["pulsefolio_source_healthy"])
+        assert healthy['pulsefolio_source_healthy{source="simulated"}'] == 1.0
+        assert samples["pulsefolio_prices_cached"][0][1] == 1.0
+        assert samples["pulsefolio_price_stalest_age_seconds"][0][1] >= 0
+        assert samples["pulsefolio_refresh_cycle_duration_seconds"][0][1] > 0
+        assert any(v > 0 for _, v in samples["pulsefolio_source_last_success_timestamp_seconds"])
