@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-
-from pulsefolio.core.cache import PriceCache, connect_redis
-from pulsefolio.core.settings import Settings
 from engine.fixtures import (
     CACHED_QUOTES,
     CACHED_RATES,
@@ -15,6 +12,9 @@ from engine.fixtures import (
     seed,
     wait_for,
 )  # tests/portfolio/engine (rootdir-relative test package)
+
+from pulsefolio.core.cache import PriceCache, connect_redis
+from pulsefolio.core.settings import Settings
 
 
 @pytest_asyncio.fixture
