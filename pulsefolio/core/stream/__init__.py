@@ -61,12 +61,16 @@ class Stream(ABC):
 
 
 async def connect_stream(url: str, namespace: str = "pulsefolio") -> Stream:
-    """Connect to the stream at ``url`` (``nats://...``)."""
+    """Connect to the stream at ``url`` (``nats://...`` or ``kafka://...``)."""
     if url.startswith(("nats://", "tls://")):
         from pulsefolio.core.stream.nats import NatsStream
 
         return await NatsStream.connect(url, namespace)
-    raise ValueError(f"unsupported stream URL {url!r}: expected nats://host:port")
+    if url.startswith("kafka://"):
+        from pulsefolio.core.stream.kafka import KafkaStream
+
+        return await KafkaStream.connect(url, namespace)
+    raise ValueError(f"unsupported stream URL {url!r}: expected nats:// or kafka://")
 
 
 __all__ = ["Delivery", "Outgoing", "Stream", "Topic", "connect_stream"]
