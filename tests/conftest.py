@@ -97,3 +97,16 @@ def nats_url(servers: ServerUrls) -> str:
 def stream_namespace() -> str:
     """A prefix for stream and subject names no other test uses."""
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def kafka_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Kafka-protocol broker: ``PULSEFOLIO_TEST_KAFKA_URL`` if set, else an embedded Tansu."""
+    external = os.environ.get("PULSEFOLIO_TEST_KAFKA_URL")
+    if external:
+        yield external
+        return
+    from pulsefolio.runtime.testing import embedded_kafka
+
+    with embedded_kafka(tmp_path_factory.mktemp("kafka")) as url:
+        yield url

@@ -1,5 +1,5 @@
 """Embedded PostgreSQL, Redis and NATS for test runs, on free ports, through the same specs and
-supervisor as ``pulsefolio up``.
+supervisor as ``pulsefolio up``; a Kafka-protocol broker (Tansu) apart, for the stream tests.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pulsefolio.core.db.urls import with_database
 from pulsefolio.runtime.ports import free_port
-from pulsefolio.runtime.servers import nats, postgres, redis
+from pulsefolio.runtime.servers import nats, postgres, redis, tansu
 from pulsefolio.runtime.supervisor import Supervisor
 
 HOST = "127.0.0.1"
@@ -52,5 +52,18 @@ def embedded_servers(
             nats_url=specs[2].url or "",
             supervisor=supervisor,
         )
+    finally:
+        supervisor.stop()
+
+
+@contextmanager
+def embedded_kafka(directory: Path) -> Iterator[str]:
+    """Start a Tansu broker (memory storage) on a free port; yield its ``kafka://`` URL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(directory / "logs", report=lambda _: None)
+    spec = tansu.spec(directory, host=HOST, port=free_port())
+    try:
+        supervisor.start(spec)
+        yield spec.url or ""
     finally:
         supervisor.stop()
