@@ -83,6 +83,20 @@ class TestConsume:
         await second.close()
         assert [d.data for d in resumed] == [b"A:3", b"A:4"]
 
+    async def test_every_named_consumer_reads_every_message(self, stream: Stream) -> None:
+        await stream.publish([message(key, 1) for key in ("A", "B", "C")])
+        one = await take(stream, 3, consumer="portfolio-1")
+        two = await take(stream, 3, consumer="portfolio-2")
+        assert (
+            sorted(d.data for d in one)
+            == sorted(d.data for d in two)
+            == [
+                b"A:1",
+                b"B:1",
+                b"C:1",
+            ]
+        )
+
     async def test_late_consumer_replays_from_start(self, stream: Stream) -> None:
         await stream.publish([message("A", 1), message("7", 2, Topic.POSITIONS)])
         got = await take(stream, 2, consumer="late-joiner")
