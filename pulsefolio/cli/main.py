@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pulsefolio.cli import down, migrate, seed, status, up
+from pulsefolio.cli import assets, down, migrate, seed, status, up
 from pulsefolio.cli.context import CliContext
 from pulsefolio.core.errors import PulsefolioError
 from pulsefolio.runtime.supervisor import Interrupted, StartFailed
@@ -60,6 +60,7 @@ _COMMANDS = [
     status.status,
     migrate.migrate,
     seed.seed,
+    assets.assets,
 ]
 for _command in _COMMANDS:
     main.add_command(_command)

@@ -1,0 +1,122 @@
+"""``pulsefolio assets``: run a price refresh now, and show how each market-data source is doing.
+
+Both find the platform through the data directory: the server URLs a running ``up`` wrote to
+``<data-dir>/ready.json``, else the URLs in the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from pulsefolio.cli.context import CliContext, pass_cli
+from pulsefolio.core.settings import Settings
+from pulsefolio.runtime import state
+from pulsefolio.runtime.layout import Layout
+
+
+def platform_settings(cli: CliContext) -> Settings:
+    """Settings with the running platform's server URLs filled in from ``ready.json``."""
+    settings = cli.settings()
+    ready = state.read_json(Layout(settings.data_dir).ready_file) or {}
+    found = {
+        key: ready[key]
+        for key in ("database_url", "redis_url", "nats_url")
+        if ready.get(key) and not getattr(settings, key)
+    }
+    return settings.model_copy(update=found) if found else settings
+
+
+@click.group()
+def assets() -> None:
+    """Market data: refresh prices, show source health."""
+
+
+async def _refresh(settings: Settings) -> dict[str, Any]:
+    from pulsefolio.assets.catalog import build_sources
+    from pulsefolio.assets.refresh import RefreshLoop
+    from pulsefolio.assets.resources import open_resources
+
+    async with open_resources(settings) as resources, httpx.AsyncClient() as client:
+        sources = build_sources(settings, client, resources.engine)
+        loop = RefreshLoop(settings, sources, resources.engine, resources.cache, resources.stream)
+        try:
+            return (await loop.run_once()).as_dict()
+        finally:
+            for source in sources.values():
+                with contextlib.suppress(Exception):
+                    await source.aclose()
+
+
+@assets.command()
+@pass_cli
+def refresh(cli: CliContext) -> None:
+    """Run one refresh cycle now (waits for a cycle already running)."""
+    report = asyncio.run(_refresh(platform_settings(cli)))
+    click.echo(
+        f"priced {report['priced']} of {report['assets']} assets "
+        f"({report['changed_prices']} changed, {report['unchanged']} unchanged), "
+        f"{report['fx_priced']} of {report['fx_pairs']} FX pairs; "
+        f"{report['history_rows']} history rows, {report['published']} messages published, "
+        f"{report['outbox_pending']} pending; {report['duration_seconds']:.2f} s"
+    )
+    for rejection in report["rejections"]:
+        click.echo(f"  rejected {rejection['key']} from {rejection['source']}: "
+                   f"{rejection['reason']}")  # fmt: skip
+    if report["unpriced"]:
+        click.echo(f"  no price: {', '.join(report['unpriced'])}")
+
+
+async def _status(settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    from pulsefolio.assets.board import StatusBoard
+    from pulsefolio.core.cache import connect_redis
+    from pulsefolio.core.settings import require_servers
+
+    _, redis_url, _ = require_servers(settings)
+    client = connect_redis(redis_url)
+    try:
+        return await StatusBoard(client, settings.namespace).read()
+    finally:
+        await client.aclose()
+
+
+def _ago(value: str | None, now: datetime) -> str:
+    if not value:
+        return "never"
+    return f"{(now - datetime.fromisoformat(value)).total_seconds():.0f} s ago"
+
+
+@assets.command()
+@pass_cli
+def sources(cli: CliContext) -> None:
+    """Each source's health, last success, error counts and latency, as the fetcher reports."""
+    rows, cycle = asyncio.run(_status(platform_settings(cli)))
+    if not rows:
+        click.echo("no refresh cycle has reported yet")
+        return
+    now = datetime.now(UTC)
+    table = Table("source", "health", "last success", "ok", "failed", "errors", "rejected",
+                  "latency")  # fmt: skip
+    for row in rows:
+        latency = row["latency_avg_seconds"]
+        table.add_row(
+            row["name"],
+            "healthy" if row["healthy"] else f"shut out {row['unhealthy_for_seconds']:.0f} s",
+            _ago(row["last_success"], now),
+            str(row["successes"]),
+            str(row["failures"]),
+            ", ".join(f"{kind} {n}" for kind, n in sorted(row["errors"].items())) or "-",
+            str(row["rejected"]),
+            "-" if latency is None else f"{latency * 1000:.0f} ms",
+        )
+    Console(width=140).print(table)
+    if cycle:
+        click.echo(f"last cycle: {_ago(cycle['started_at'], now)} by pid {cycle['pid']} on "
+                   f"{cycle['host']}, {cycle['duration_seconds']:.2f} s")  # fmt: skip
