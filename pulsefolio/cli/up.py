@@ -14,10 +14,16 @@ from pulsefolio.runtime import platform
 @click.command()
 @click.option("--instances", type=int, default=None, help="Portfolio-service instances [2].")
 @click.option("--bench-mode", is_flag=True, hidden=True, help="Add the /bench/fixed route.")
+@click.option(
+    "--stream",
+    type=click.Choice(["nats", "kafka"]),
+    default=None,
+    help="Embedded stream broker: NATS [default], or Kafka protocol (Tansu, memory only).",
+)
 @pass_cli
-def up(cli: CliContext, instances: int | None, bench_mode: bool) -> None:
-    """Start PostgreSQL, Redis, NATS, the services and the gateway."""
-    settings = cli.settings(portfolio_instances=instances)
+def up(cli: CliContext, instances: int | None, bench_mode: bool, stream: str | None) -> None:
+    """Start PostgreSQL, Redis, NATS (or Tansu), the services and the gateway."""
+    settings = cli.settings(portfolio_instances=instances, stream=stream)
     console = Console(highlight=False)
 
     def report(message: str) -> None:

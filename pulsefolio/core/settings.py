@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -34,7 +34,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(None, description="External PostgreSQL; unset: embedded.")
     redis_url: str | None = Field(None, description="External Redis; unset: embedded.")
-    nats_url: str | None = Field(None, description="External NATS with JetStream; unset: embedded.")
+    nats_url: str | None = Field(
+        None, description="External stream: nats://… (JetStream) or kafka://…; unset: embedded."
+    )
 
     host: str = Field("127.0.0.1", description="Address every embedded server binds to.")
     gateway_port: int = Field(8400, description="Envoy listener: the platform's one entry point.")
@@ -45,6 +47,10 @@ class Settings(BaseSettings):
     redis_port: int = Field(56379, description="Embedded Redis port.")
     nats_port: int = Field(54222, description="Embedded NATS client port.")
     nats_monitor_port: int = Field(58222, description="Embedded NATS monitoring port (/healthz).")
+    stream: Literal["nats", "kafka"] = Field(
+        "nats", description="Embedded stream broker: nats, or kafka (Tansu, memory storage only)."
+    )
+    kafka_port: int = Field(59092, description="Embedded Kafka-protocol broker (Tansu) port.")
 
     namespace: str = Field(
         "pulsefolio", description="Prefix of the stream's subjects and the cache's Redis keys."

@@ -39,7 +39,9 @@ def planned_ports(settings: Settings) -> dict[str, int]:
         ports["postgres_port"] = settings.postgres_port
     if settings.redis_url is None:
         ports["redis_port"] = settings.redis_port
-    if settings.nats_url is None:
+    if settings.nats_url is None and settings.stream == "kafka":
+        ports["kafka_port"] = settings.kafka_port
+    elif settings.nats_url is None:
         ports["nats_port"] = settings.nats_port
         ports["nats_monitor_port"] = settings.nats_monitor_port
     return ports
@@ -66,10 +68,10 @@ def check_external_urls(settings: Settings) -> None:
         url = getattr(settings, key)
         if url is None:
             continue
-        parts = urlsplit(url)
+        parts = urlsplit(url.split(",")[0])  # kafka://a:9092,b:9092: check the first broker
         host = parts.hostname or "localhost"
         try:
-            port = parts.port or default_port
+            port = parts.port or (9092 if parts.scheme == "kafka" else default_port)
         except ValueError as exc:
             raise ConfigurationError(f"PULSEFOLIO_{key.upper()} has a bad port: {url}") from exc
         reason = reachable(host, port)
