@@ -21,7 +21,7 @@ from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import Settings
 from pulsefolio.runtime import bootstrap, preflight, state
 from pulsefolio.runtime.layout import Layout, secret_file
-from pulsefolio.runtime.servers import envoy, nats, postgres, redis
+from pulsefolio.runtime.servers import envoy, nats, postgres, redis, tansu
 from pulsefolio.runtime.services import assets_spec, portfolio_spec
 from pulsefolio.runtime.spec import ProcessSpec
 from pulsefolio.runtime.supervisor import Supervisor
@@ -137,7 +137,12 @@ def _servers(platform: Platform, report: Report) -> Settings:
         urls["redis_url"] = spec.url or ""
     else:
         platform.external.add("redis")
-    if s.nats_url is None:
+    if s.nats_url is None and s.stream == "kafka":
+        spec = tansu.spec(s.data_dir, host=s.host, port=s.kafka_port)
+        report("the stream runs on Tansu with memory storage only: it is lost when it stops")
+        _start(platform, report, spec)
+        urls["nats_url"] = spec.url or ""
+    elif s.nats_url is None:
         spec = nats.spec(
             s.data_dir, host=s.host, port=s.nats_port, monitor_port=s.nats_monitor_port
         )

@@ -1,0 +1,41 @@
+"""``pulsefolio up --stream kafka``: the platform on the embedded Kafka-protocol broker (Tansu)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pulsefolio.runtime.ports import free_port
+
+from .stack import REPO, platform_env, pulsefolio, wait_ready
+
+pytestmark = pytest.mark.stack
+
+
+def test_up_with_kafka_starts_tansu_and_the_stream_is_healthy(
+    tmp_path: Path, reachable_tmp_path: Path
+) -> None:
+    data_dir = reachable_tmp_path / "data"
+    env = platform_env(data_dir, PULSEFOLIO_KAFKA_PORT=str(free_port()))
+    log = tmp_path / "up.log"
+    with log.open("ab") as out:
+        up = subprocess.Popen(
+            pulsefolio("up", "--stream", "kafka"),
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        ready = wait_ready(data_dir, up, log)
+        assert "tansu" in ready["components"] and "nats" not in ready["components"]
+        assert ready["nats_url"].startswith(f"kafka://127.0.0.1:{env['PULSEFOLIO_KAFKA_PORT']}")
+        assert "memory storage only" in log.read_text()
+        health = httpx.get(f"{ready['gateway_url']}/api/v1/health", timeout=5).json()
+        assert (health["database"], health["cache"], health["stream"]) == ("ok", "ok", "ok")
+    finally:
+        up.terminate()
+        assert up.wait(timeout=60) == 0, log.read_text()
