@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pulsefolio.assets import repository
 from pulsefolio.assets.board import StatusBoard
 from pulsefolio.assets.lease import AdvisoryLease, cycle_lock
-from pulsefolio.assets.selection import DEFAULT_MAX_DEVIATION, Rejection, Selector
+from pulsefolio.assets.selection import Rejection, Selector
 from pulsefolio.assets.source_status import SourceHealth
 from pulsefolio.assets.sources.base import Source
 from pulsefolio.assets.writer import PriceWriter
@@ -82,10 +82,10 @@ class RefreshLoop:
         lease: AdvisoryLease | None = None,
         health: SourceHealth | None = None,
         interval: float | None = None,
-        max_deviation: Decimal = DEFAULT_MAX_DEVIATION,
-        consult: int = 3,
-        concurrency: int = 4,
-        source_timeout: float = 30.0,
+        max_deviation: Decimal | None = None,
+        consult: int | None = None,
+        concurrency: int | None = None,
+        source_timeout: float | None = None,
         publish_timeout: float = 10.0,
         default_sources: Sequence[str] = ("simulated",),
         fx_sources: Sequence[str] = ("simulated",),
@@ -98,9 +98,13 @@ class RefreshLoop:
         self.health = health or SourceHealth()
         self.interval = interval if interval is not None else settings.refresh_interval
         self.selector = Selector(
-            sources, self.health, max_deviation=max_deviation, consult=consult,
-            concurrency=concurrency, timeout=source_timeout,
-        )  # fmt: skip
+            sources,
+            self.health,
+            max_deviation=settings.price_max_deviation if max_deviation is None else max_deviation,
+            consult=settings.price_consult if consult is None else consult,
+            concurrency=settings.refresh_concurrency if concurrency is None else concurrency,
+            timeout=settings.source_timeout if source_timeout is None else source_timeout,
+        )
         self.writer = PriceWriter(engine, cache, stream, publish_timeout=publish_timeout)
         self.default_sources = tuple(default_sources)
         self.fx_sources = tuple(fx_sources)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +59,16 @@ class Settings(BaseSettings):
 
     portfolio_instances: int = Field(2, ge=1, le=64, description="Portfolio-service processes.")
     refresh_interval: float = Field(600.0, gt=0, description="Seconds between price refreshes.")
+
+    price_max_deviation: Decimal = Field(
+        Decimal("0.10"), gt=0, description="Largest accepted departure from the sources' median."
+    )
+    price_consult: int = Field(3, ge=1, description="Sources asked per asset for the median check.")
+    refresh_concurrency: int = Field(4, ge=1, description="Source requests in flight at once.")
+    source_timeout: float = Field(30.0, gt=0, description="Seconds one source may take per cycle.")
+    alphavantage_api_key: SecretStr | None = Field(None, description="Enables Alpha Vantage.")
+    twelvedata_api_key: SecretStr | None = Field(None, description="Enables Twelve Data.")
+    finnhub_api_key: SecretStr | None = Field(None, description="Enables Finnhub.")
 
     postgres_system_user: str = Field(
         "pulsefolio", description="Unprivileged account that runs PostgreSQL when started as root."
