@@ -12,9 +12,12 @@ and a stream namespace of its own.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -110,3 +113,19 @@ def kafka_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with embedded_kafka(tmp_path_factory.mktemp("kafka")) as url:
         yield url
+
+
+@pytest.fixture
+def reachable_tmp_path() -> Iterator[Path]:
+    """A temporary directory other accounts can traverse into, removed afterwards.
+
+    pytest keeps ``tmp_path`` under ``/tmp/pytest-of-<user>`` and re-tightens that folder to
+    mode 700 whenever a session starts, which would lock out the account PostgreSQL runs as
+    when the tests run as root.
+    """
+    path = Path(tempfile.mkdtemp(prefix="pulsefolio-test-"))
+    path.chmod(0o711)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

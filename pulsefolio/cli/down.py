@@ -23,7 +23,7 @@ def down(cli: CliContext, timeout: float) -> None:
     layout = Layout(settings.data_dir)
     running = state.running_up(layout)
     if running is None:
-        killed = state.clean_stale(layout)
+        killed = state.clean_stale(layout, settings.host)
         note = f" (killed leftovers: {', '.join(killed)})" if killed else ""
         click.echo(f"pulsefolio is not running on {settings.data_dir}{note}")
         return

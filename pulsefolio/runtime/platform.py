@@ -64,7 +64,7 @@ class Platform:
             child.spec.name: {"pid": child.pid, "port": child.spec.port}
             for child in self.supervisor.children
         }
-        for key in ("database", "redis", "nats"):
+        for key in ("postgres", "redis", "nats"):
             if key in self.external:
                 components[key] = {"pid": None, "port": None, "external": True}
         return {
@@ -102,7 +102,7 @@ def claim(settings: Settings) -> Layout:
             f"pulsefolio already runs on {settings.data_dir} (pid {running['pid']}); "
             "stop it with `pulsefolio down` or use another --data-dir"
         )
-    state.clean_stale(layout)
+    state.clean_stale(layout, settings.host)
     state.write_json(layout.up_file, state.identity(os.getpid()))
     return layout
 
@@ -130,7 +130,7 @@ def _servers(platform: Platform, report: Report) -> Settings:
         asyncio.run(postgres.ensure_database(with_database(spec.url, "postgres", driver=None)))
         urls["database_url"] = spec.url
     else:
-        platform.external.add("database")
+        platform.external.add("postgres")
     if s.redis_url is None:
         spec = redis.spec(s.data_dir, host=s.host, port=s.redis_port)
         _start(platform, report, spec)
@@ -179,16 +179,18 @@ def up(settings: Settings, *, report: Report = print, bench_mode: bool = False) 
     Raises ConfigurationError (before anything starts) for settings that cannot work, and
     StartFailed if a component does not come up; every child is stopped in both cases.
     """
-    layout = claim(settings)
-    try:
-        preflight.check_ports(settings)
-        preflight.check_external_urls(settings)
-    except BaseException:
-        state.forget(layout)
-        raise
-    platform = Platform(settings, layout, report)
-    platform.demo_password = secret_file(layout.demo_password_file)
+    platform = Platform(settings, Layout(settings.data_dir), report)
+    # Signals only set a flag from here on, so a SIGTERM cannot cut the stale-instance clean-up
+    # short and leave half of a crashed run behind.
     with _stop_on_signals(platform.supervisor):
+        layout = claim(settings)
+        try:
+            preflight.check_ports(settings)
+            preflight.check_external_urls(settings)
+            platform.demo_password = secret_file(layout.demo_password_file)
+        except BaseException:
+            state.forget(layout)
+            raise
         try:
             platform.settings = _servers(platform, report)
             _database(platform, report)

@@ -18,6 +18,7 @@ from typing import Any
 import psutil
 
 from pulsefolio.runtime.layout import Layout
+from pulsefolio.runtime.ports import port_in_use
 
 
 def identity(pid: int) -> dict[str, Any]:
@@ -59,10 +60,12 @@ def running_up(layout: Layout) -> dict[str, Any] | None:
     return record if alive(record) else None
 
 
-def clean_stale(layout: Layout) -> list[str]:
+def clean_stale(layout: Layout, host: str = "127.0.0.1") -> list[str]:
     """Kill the process groups a crashed ``up`` left behind and forget its files.
 
-    Returns the names of the children that were still running.
+    Waits until they are gone and their ports free: a killed multi-threaded server may look
+    like a zombie while its other threads still hold sockets. Returns the names of the children
+    that were still running.
     """
     killed: list[str] = []
     children = read_json(layout.children_file) or {}
@@ -72,7 +75,10 @@ def clean_stale(layout: Layout) -> list[str]:
                 os.killpg(int(record["pid"]), signal.SIGKILL)
             killed.append(name)
     deadline = time.monotonic() + 10
-    while any(alive(r) for r in children.values()) and time.monotonic() < deadline:
+    ports = [r.get("port") for name, r in children.items() if name in killed and r.get("port")]
+    while time.monotonic() < deadline and (
+        any(alive(r) for r in children.values()) or any(port_in_use(host, p) for p in ports)
+    ):
         time.sleep(0.05)
     for path in (layout.children_file, layout.up_file, layout.ready_file):
         path.unlink(missing_ok=True)

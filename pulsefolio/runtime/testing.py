@@ -5,6 +5,8 @@ supervisor as ``pulsefolio up``; a Kafka-protocol broker (Tansu) apart, for the 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,16 +32,21 @@ class EmbeddedServers:
 def embedded_servers(
     directory: Path, *, system_user: str = "pulsefolio"
 ) -> Iterator[EmbeddedServers]:
-    """Start the three servers with data in ``directory``; stop them all on exit.
+    """Start the three servers, logging into ``directory``; stop them all on exit.
 
-    PostgreSQL runs without fsync: these servers hold nothing worth keeping.
+    Their data goes to a fresh folder under the system temporary directory, removed on exit:
+    ``directory`` is typically pytest's, which pytest keeps at mode 700, out of reach of the
+    account PostgreSQL runs as under root. PostgreSQL runs without fsync: these servers hold
+    nothing worth keeping.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="pulsefolio-servers-"))
+    data.chmod(0o711)
     supervisor = Supervisor(directory / "logs", report=lambda _: None)
     specs = [
-        postgres.spec(directory, host=HOST, port=free_port(), system_user=system_user, fast=True),
-        redis.spec(directory, host=HOST, port=free_port()),
-        nats.spec(directory, host=HOST, port=free_port(), monitor_port=free_port()),
+        postgres.spec(data, host=HOST, port=free_port(), system_user=system_user, fast=True),
+        redis.spec(data, host=HOST, port=free_port()),
+        nats.spec(data, host=HOST, port=free_port(), monitor_port=free_port()),
     ]
     try:
         for spec in specs:
@@ -54,6 +61,7 @@ def embedded_servers(
         )
     finally:
         supervisor.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @contextmanager

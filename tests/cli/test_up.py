@@ -39,8 +39,10 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_up_balances_survives_kills_and_stops_clean(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_up_balances_survives_kills_and_stops_clean(
+    tmp_path: Path, reachable_tmp_path: Path
+) -> None:
+    data_dir = reachable_tmp_path / "data"
     env = platform_env(data_dir)
     log = tmp_path / "up.log"
     up = start_up(env, log)

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import nats
+import pytest
 import redis
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,12 @@ from pulsefolio.runtime.supervisor import Supervisor
 from pulsefolio.runtime.testing import embedded_servers
 
 HOST = "127.0.0.1"
+
+
+@pytest.fixture
+def tmp_path(reachable_tmp_path: Path) -> Path:
+    """PostgreSQL's account (under root) must reach the data: see ``reachable_tmp_path``."""
+    return reachable_tmp_path
 
 
 def _quiet(tmp_path: Path) -> Supervisor:

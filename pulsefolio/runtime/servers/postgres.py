@@ -64,9 +64,11 @@ def initdb(layout: PostgresLayout, run_as: RunAs | None, *, fast: bool = False) 
     """Create the cluster unless it exists; always re-assert ownership and modes."""
     give(layout.data, run_as, 0o700)
     give(layout.socket_dir, run_as, 0o700)
-    stale = layout.data / "postmaster.pid"
     if (layout.data / "PG_VERSION").exists():
-        _remove_stale_pidfile(stale)
+        _remove_stale_lock(layout.data / "postmaster.pid")
+        for lock in layout.socket_dir.glob(".s.PGSQL.*.lock"):
+            if _remove_stale_lock(lock):
+                lock.with_suffix("").unlink(missing_ok=True)  # the socket itself
         return
     pwfile = layout.socket_dir / "initdb-pwfile"
     fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -100,14 +102,15 @@ def initdb(layout: PostgresLayout, run_as: RunAs | None, *, fast: bool = False) 
         pwfile.unlink(missing_ok=True)
 
 
-def _remove_stale_pidfile(path: Path) -> None:
-    """Drop ``postmaster.pid`` left by a crash, unless its postmaster still runs.
+def _remove_stale_lock(path: Path) -> bool:
+    """Drop a lock file (``postmaster.pid``, a socket's ``.lock``) left by a crash, unless its
+    postmaster still runs; True if it was removed.
 
     A killed postmaster may linger as a zombie until init reaps it; PostgreSQL's own check
     (``kill(pid, 0)``) would take that for a live server, so zombies count as gone here.
     """
     if not path.exists():
-        return
+        return False
     try:
         process = psutil.Process(int(path.read_text().splitlines()[0]))
         gone = process.status() == psutil.STATUS_ZOMBIE
@@ -117,6 +120,7 @@ def _remove_stale_pidfile(path: Path) -> None:
         gone = False
     if gone:
         path.unlink(missing_ok=True)
+    return gone
 
 
 def spec(
