@@ -34,9 +34,9 @@ async def check_login(redis: aioredis.Redis, namespace: str, email: str, address
     """Count one attempt; raises RateLimited (429, Retry-After) past the limit."""
     key = _key(namespace, email, address)
     async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # opens the window; Redis 6 has no EXPIRE NX
         pipe.incr(key)
-        pipe.expire(key, WINDOW_SECONDS, nx=True)
         pipe.ttl(key)
-        count, _, ttl = await pipe.execute()
+        _, count, ttl = await pipe.execute()
     if int(count) > LOGIN_ATTEMPTS:
         raise RateLimited("too many login attempts; try again later", max(1, int(ttl)))

@@ -156,12 +156,16 @@ def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
             if r > -1.0 and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
                 return r
             break
-    grid = np.concatenate((-1.0 + np.logspace(-9, 0, 40)[:-1], np.logspace(-4, 4, 60), [0.0]))
-    grid = np.unique(grid)
-    values = [npv(float(g)) for g in grid]
+
+    # Scan in s = ln(1 + r), where rates near -100% are as easy to reach as any other.
+    def npv_log(s: float) -> float:
+        return float(np.sum(a * np.exp(-t * s)))
+
+    grid = np.linspace(-60.0, math.log1p(1e4), 400)
+    values = [npv_log(float(g)) for g in grid]
     for lo, hi, flo, fhi in zip(grid[:-1], grid[1:], values[:-1], values[1:], strict=True):
         if math.isfinite(flo) and math.isfinite(fhi) and flo * fhi <= 0:
-            return float(brentq(npv, lo, hi, xtol=1e-14, rtol=1e-12))
+            return math.expm1(float(brentq(npv_log, lo, hi, xtol=1e-15, rtol=1e-14)))
     return None
 
 

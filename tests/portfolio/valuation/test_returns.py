@@ -62,8 +62,10 @@ class TestXirr:
         amounts.append(growth * sum(-a for a in amounts))
         ours = xirr(days, amounts)
         theirs = pyxirr.xirr(days, amounts)
-        assert ours is not None and theirs is not None
-        assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-8)
+        # a loss so steep that 1 + r underflows below float precision has no answer in either
+        assert (ours is None) == (theirs is None)
+        if theirs is not None:
+            assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-8)
 
 
 class TestTimeWeighted:
