@@ -41,7 +41,7 @@ def create_app(
             catalogue = (
                 dict(sources)
                 if sources is not None
-                else build_sources(settings, client, resources.engine)
+                else await build_sources(settings, client, resources.engine)
             )
             loop = RefreshLoop(
                 settings,

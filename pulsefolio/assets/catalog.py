@@ -10,9 +10,11 @@ missing key never turns into failing calls.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets.manual_store import HistoryManualStore
@@ -40,16 +42,35 @@ def _key(settings: Settings, name: str) -> str | None:
     return secret or None
 
 
-def simulated_market(settings: Settings) -> SimulatedMarket:
+_FIRST_PRICES = text(
+    "SELECT DISTINCT ON (ph.asset_id) a.symbol, ph.price FROM price_history ph"
+    " JOIN assets a ON a.id = ph.asset_id ORDER BY ph.asset_id, ph.as_of, ph.source"
+)
+
+
+async def first_prices(engine: AsyncEngine) -> dict[str, Decimal]:
+    """Each asset's oldest stored price: where its simulated walk starts, in every process."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(_FIRST_PRICES)
+        return {symbol: price for symbol, price in rows}
+
+
+def simulated_market(
+    settings: Settings, start_prices: dict[str, Decimal] | None = None
+) -> SimulatedMarket:
     """The demo market: seeded like the demo data, one step per refresh interval."""
-    return SimulatedMarket(seed=settings.demo_seed, step_seconds=settings.refresh_interval)
+    return SimulatedMarket(
+        seed=settings.demo_seed,
+        step_seconds=settings.refresh_interval,
+        start_prices=start_prices,
+    )
 
 
-def build_sources(
+async def build_sources(
     settings: Settings, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> dict[str, Source]:
     sources: dict[str, Source] = {
-        "simulated": simulated_market(settings),
+        "simulated": simulated_market(settings, await first_prices(engine)),
         "manual": ManualSource(HistoryManualStore(engine)),
     }
     for cls in KEYLESS:

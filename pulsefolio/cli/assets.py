@@ -45,7 +45,7 @@ async def _refresh(settings: Settings) -> dict[str, Any]:
     from pulsefolio.assets.resources import open_resources
 
     async with open_resources(settings) as resources, httpx.AsyncClient() as client:
-        sources = build_sources(settings, client, resources.engine)
+        sources = await build_sources(settings, client, resources.engine)
         loop = RefreshLoop(settings, sources, resources.engine, resources.cache, resources.stream)
         try:
             return (await loop.run_once()).as_dict()
