@@ -40,10 +40,12 @@ def alive(record: dict[str, Any] | None) -> bool:
 
 
 def write_json(path: Path, data: object) -> None:
-    """Write atomically so readers never see half a file."""
+    """Write atomically so readers never see half a file; owner-only, as it may hold secrets."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(data, indent=2))
     tmp.replace(path)
 
 

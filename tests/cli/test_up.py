@@ -59,6 +59,7 @@ def test_up_balances_survives_kills_and_stops_clean(
             "envoy",
         } <= set(components)
         assert ready["demo_password"] == (data_dir / "demo-password").read_text().strip()
+        assert (data_dir / "ready.json").stat().st_mode & 0o777 == 0o600  # holds passwords
         processes = family(up.pid)
         client = httpx.Client(base_url=ready["gateway_url"], timeout=5)
 
