@@ -18,6 +18,7 @@ from pulsefolio.assets.board import StatusBoard
 from pulsefolio.assets.catalog import build_sources
 from pulsefolio.assets.health.endpoints import router as health_router
 from pulsefolio.assets.lease import AdvisoryLease
+from pulsefolio.assets.market.endpoints import metrics_router
 from pulsefolio.assets.market.endpoints import router as market_router
 from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.assets.resources import open_resources
@@ -74,4 +75,5 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(market_router)
+    app.include_router(metrics_router)
     return app

@@ -18,6 +18,9 @@ from pulsefolio.core.tokens import TokenClaims
 Admin = Annotated[TokenClaims, Depends(require_admin)]
 
 router = APIRouter(prefix="/api/v1/market", tags=["market"])
+# Prometheus scrapes a service at the bare ``/metrics``; the gateway reaches the same page
+# under the service's prefix.
+metrics_router = APIRouter(tags=["metrics"])
 
 
 def _loop(request: Request) -> RefreshLoop:
@@ -55,7 +58,8 @@ async def refresh(request: Request, _: Admin) -> dict[str, Any]:
     return (await _loop(request).run_once()).as_dict()
 
 
-@router.get("/metrics")
+@metrics_router.get("/metrics")
+@metrics_router.get("/api/v1/market/metrics")
 async def metrics_page(request: Request) -> PlainTextResponse:
     loop = _loop(request)
     status = await service.source_status(loop)

@@ -1,4 +1,4 @@
-"""``/api/v1/market/metrics`` in the Prometheus text exposition format (version 0.0.4).
+"""``/metrics`` and ``/api/v1/market/metrics``: the Prometheus text format (version 0.0.4).
 
 Source figures and the last cycle come from the shared status board; the age of the stalest
 price is measured from the cache at scrape time, so a stopped fetcher shows as growing age.

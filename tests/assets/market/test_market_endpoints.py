@@ -169,3 +169,18 @@ class TestMetrics:
         assert samples["pulsefolio_price_stalest_age_seconds"][0][1] >= 0
         assert samples["pulsefolio_refresh_cycle_duration_seconds"][0][1] > 0
         assert any(v > 0 for _, v in samples["pulsefolio_source_last_success_timestamp_seconds"])
+
+    async def test_bare_path_serves_the_same_page(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        bare = await api.get("/metrics")
+        prefixed = await api.get("/api/v1/market/metrics")
+        assert bare.status_code == 200 and bare.headers["content-type"] == prefixed.headers[
+            "content-type"]  # fmt: skip
+        # Same families and series; values such as the stalest age move between scrapes.
+        bare_samples, prefixed_samples = parse_exposition(bare.text), parse_exposition(
+            prefixed.text)  # fmt: skip
+        assert bare_samples.keys() == prefixed_samples.keys()
+        assert "pulsefolio_refresh_leader" in bare_samples
+        for name, series in bare_samples.items():
+            assert [s for s, _ in series] == [s for s, _ in prefixed_samples[name]], name
+        assert bare_samples["pulsefolio_prices_cached"] == [("pulsefolio_prices_cached", 1.0)]
