@@ -1,6 +1,7 @@
-"""``pulsefolio assets``: run a price refresh now, and show how each market-data source is doing.
+"""``pulsefolio assets``: run a price refresh now, show how each market-data source is doing,
+and import manual prices from a CSV file.
 
-Both find the platform through the data directory: the server URLs a running ``up`` wrote to
+All find the platform through the data directory: the server URLs a running ``up`` wrote to
 ``<data-dir>/ready.json``, else the URLs in the settings.
 """
 
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pulsefolio.cli.context import CliContext, pass_cli
+from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.settings import Settings
 from pulsefolio.runtime import state
 from pulsefolio.runtime.layout import Layout
@@ -120,3 +124,34 @@ def sources(cli: CliContext) -> None:
     if cycle:
         click.echo(f"last cycle: {_ago(cycle['started_at'], now)} by pid {cycle['pid']} on "
                    f"{cycle['host']}, {cycle['duration_seconds']:.2f} s")  # fmt: skip
+
+
+async def _import_prices(settings: Settings, text: str) -> dict[str, Any]:
+    from pulsefolio.assets.market.service import import_manual_csv
+    from pulsefolio.assets.resources import open_resources
+    from pulsefolio.assets.writer import PriceWriter
+
+    async with open_resources(settings) as resources:
+        writer = PriceWriter(resources.engine, resources.cache, resources.stream)
+        return await import_manual_csv(resources.engine, writer, text)
+
+
+@assets.command("import-prices")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def import_prices(cli: CliContext, file: Path) -> None:
+    """Store the manual prices in FILE (CSV: symbol,price,currency,as_of), all or none."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text") from exc
+    try:
+        report = asyncio.run(_import_prices(platform_settings(cli), text))
+    except ValidationFailed as exc:
+        click.echo(f"{file}: {exc.detail}", err=True)
+        for where, reason in exc.fields.items():
+            click.echo(f"  {where}: {reason}", err=True)
+        sys.exit(1)
+    changed = ", ".join(report["changed"]) or "none"
+    click.echo(f"stored {report['accepted']} manual prices "
+               f"({report['history_rows']} new history rows); changed: {changed}")  # fmt: skip

@@ -1,4 +1,4 @@
-"""``pulsefolio assets refresh`` and ``sources``, run as real commands against real servers."""
+"""``pulsefolio assets refresh``, ``sources`` and ``import-prices``, run as real commands."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import asyncio
 import json
 import os
 import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from pulsefolio.assets.board import StatusBoard
 from pulsefolio.assets.refresh import RefreshLoop
+from pulsefolio.core.db.models import Asset, PriceHistory
 from pulsefolio.core.domain import AssetClass
 
 
@@ -55,3 +60,44 @@ class TestAssetsCommand:
         code, out = await _run("assets", "sources", data_dir=tmp_path,
                                namespace=settings.namespace)  # fmt: skip
         assert code == 2 and "PULSEFOLIO_DATABASE_URL" in out and "Traceback" not in out
+
+
+class TestImportPrices:
+    async def test_good_file_then_bad_file(self, tmp_path, settings, engine, cache, seed) -> None:  # type: ignore[no-untyped-def]
+        await seed([("HOUSE", "EUR", AssetClass.BOND, [("manual", "HOUSE")]),
+                    ("PRIV", "USD", AssetClass.STOCK, [("manual", "PRIV")])])  # fmt: skip
+        data_dir = tmp_path / "platform"
+        data_dir.mkdir()
+        urls = {k: getattr(settings, k) for k in ("database_url", "redis_url", "nats_url")}
+        (data_dir / "ready.json").write_text(json.dumps(urls))
+        good = tmp_path / "good.csv"
+        good.write_text("symbol,price,currency,as_of\nHOUSE,450000,EUR,2025-09-01\n"
+                        "PRIV,12.345,USD,2025-09-21T16:00:00+01:00\n")  # fmt: skip
+        code, out = await _run("assets", "import-prices", str(good), data_dir=data_dir,
+                               namespace=settings.namespace)  # fmt: skip
+        assert code == 0 and "stored 2 manual prices" in out, out
+        held = await cache.get_prices(["HOUSE", "PRIV"])
+        assert held["PRIV"].price == Decimal("12.345") and held["PRIV"].source == "manual"
+        assert held["PRIV"].as_of == datetime(2025, 9, 21, 15, tzinfo=UTC)
+        before = await _manual_rows(engine)
+        assert before == [("HOUSE", Decimal("450000")), ("PRIV", Decimal("12.345"))]
+
+        bad = tmp_path / "bad.csv"
+        bad.write_text("symbol,price,currency,as_of\nHOUSE,460000,EUR,2025-09-02\n"
+                       "PRIV,abc,USD,2025-09-02\n")  # fmt: skip
+        code, out = await _run("assets", "import-prices", str(bad), data_dir=data_dir,
+                               namespace=settings.namespace)  # fmt: skip
+        assert code == 1 and "row 3:" in out and "row 2" not in out, out
+        assert await _manual_rows(engine) == before
+        assert (await cache.get_prices(["HOUSE"]))["HOUSE"].price == Decimal("450000")
+
+
+async def _manual_rows(engine) -> list[tuple[str, Decimal]]:  # type: ignore[no-untyped-def]
+    query = (
+        select(Asset.symbol, PriceHistory.price)
+        .join(Asset, Asset.id == PriceHistory.asset_id)
+        .where(PriceHistory.source == "manual")
+        .order_by(Asset.symbol, PriceHistory.as_of)
+    )
+    async with engine.connect() as conn:
+        return [(symbol, Decimal(price)) for symbol, price in await conn.execute(query)]

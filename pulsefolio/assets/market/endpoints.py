@@ -12,7 +12,7 @@ from pulsefolio.assets.market import metrics, service
 from pulsefolio.assets.market.auth import require_admin
 from pulsefolio.assets.market.schemas import ManualPrices, Quote, SourceList
 from pulsefolio.assets.refresh import RefreshLoop
-from pulsefolio.core.errors import NotFound
+from pulsefolio.core.errors import NotFound, ValidationFailed
 from pulsefolio.core.tokens import TokenClaims
 
 Admin = Annotated[TokenClaims, Depends(require_admin)]
@@ -44,6 +44,19 @@ async def quote(request: Request, symbol: str) -> Quote:
 @router.put("/manual-prices")
 async def manual_prices(request: Request, body: ManualPrices, _: Admin) -> dict[str, Any]:
     return await service.set_manual_prices(_loop(request), body)
+
+
+@router.post("/manual-prices/csv")
+async def manual_prices_csv(request: Request, _: Admin) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "text/csv":
+        raise service.UnsupportedMediaType("send the file as text/csv")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("the file is not UTF-8 text") from exc
+    loop = _loop(request)
+    return await service.import_manual_csv(loop.engine, loop.writer, text)
 
 
 @router.put("/assets/{symbol}/sources")

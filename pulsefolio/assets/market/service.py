@@ -1,50 +1,98 @@
-"""The rules behind the market routes: manual prices, source lists, status."""
+"""The rules behind the market routes: manual prices (also from CSV), source lists, status."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets import repository
 from pulsefolio.assets.market.schemas import ManualPrices, SourceList
 from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.assets.selection import FUTURE_TOLERANCE, SourceRef
+from pulsefolio.assets.sources.manual import parse_manual_csv
 from pulsefolio.assets.sources.registry import SOURCES
+from pulsefolio.assets.writer import PriceWriter
 from pulsefolio.core.db.models import Asset
 from pulsefolio.core.domain import PriceQuote
-from pulsefolio.core.errors import ValidationFailed
+from pulsefolio.core.errors import PulsefolioError, ValidationFailed
 
 MANUAL = "manual"
 
 
+class UnsupportedMediaType(PulsefolioError):
+    status_code = 415
+
+
+def _manual_quote(assets: Mapping[str, Asset], symbol: str, price: Decimal,
+                  currency: str | None, as_of: datetime, now: datetime,
+                  ) -> PriceQuote | tuple[str, str]:  # fmt: skip
+    """The quote to store for an entered price, or why not as ``(field, reason)``."""
+    asset = assets.get(symbol)
+    if asset is None:
+        return "symbol", f"no asset {symbol!r}"
+    if currency is not None and currency != asset.currency:
+        return "currency", f"{symbol} is priced in {asset.currency}"
+    if as_of > now + FUTURE_TOLERANCE:
+        return "as_of", "as_of is in the future"
+    return PriceQuote(symbol, price, asset.currency, as_of, now, MANUAL)
+
+
+async def _write_manual(writer: PriceWriter, assets: Mapping[str, Asset],
+                        quotes: list[PriceQuote]) -> dict[str, Any]:  # fmt: skip
+    """One batch with source ``manual``: history, cache (newer-only) and stream, like a cycle."""
+    written = await writer.write({s: a.id for s, a in assets.items()}, quotes, [])
+    return {"accepted": len(quotes), "changed": written.changed_prices,
+            "history_rows": written.history_rows}  # fmt: skip
+
+
 async def set_manual_prices(loop: RefreshLoop, body: ManualPrices) -> dict[str, Any]:
-    """Validate every row against its asset, then write them all as one batch (source
-    ``manual``): history, cache (newer-only) and stream, like a refresh cycle."""
+    """Validate every row against its asset, then write them all as one batch."""
     now = datetime.now(UTC)
     symbols = [row.symbol for row in body.prices]
     assets = await repository.assets_by_symbol(loop.engine, symbols)
     errors: dict[str, str] = {}
     quotes: list[PriceQuote] = []
     for index, row in enumerate(body.prices):
-        asset: Asset | None = assets.get(row.symbol)
-        if asset is None:
-            errors[f"prices.{index}.symbol"] = f"no asset {row.symbol!r}"
-            continue
-        if row.currency is not None and row.currency != asset.currency:
-            errors[f"prices.{index}.currency"] = f"{row.symbol} is priced in {asset.currency}"
-            continue
-        as_of = row.as_of or now
-        if as_of > now + FUTURE_TOLERANCE:
-            errors[f"prices.{index}.as_of"] = "as_of is in the future"
-            continue
-        quotes.append(PriceQuote(row.symbol, row.price, asset.currency, as_of, now, MANUAL))
+        found = _manual_quote(assets, row.symbol, row.price, row.currency, row.as_of or now, now)
+        if isinstance(found, PriceQuote):
+            quotes.append(found)
+        else:
+            errors[f"prices.{index}.{found[0]}"] = found[1]
     if len(set(symbols)) != len(symbols):
         errors["prices"] = "a symbol appears twice"
     if errors:
         raise ValidationFailed("invalid manual prices", errors)
-    written = await loop.writer.write({s: a.id for s, a in assets.items()}, quotes, [])
-    return {"accepted": len(quotes), "changed": written.changed_prices,
-            "history_rows": written.history_rows}  # fmt: skip
+    return await _write_manual(loop.writer, assets, quotes)
+
+
+async def import_manual_csv(engine: AsyncEngine, writer: PriceWriter, text: str) -> dict[str, Any]:
+    """Store every price of a CSV file (header ``symbol,price,currency,as_of``) or none.
+
+    Returns what :func:`set_manual_prices` returns. Raises ValidationFailed, with ``fields``
+    keyed ``row <line>`` (the header is line 1), naming every malformed row; a well-formed
+    file then has each row checked against its asset (known symbol, its currency, not in the
+    future), and every row failing that is named the same way.
+    """
+    now = datetime.now(UTC)
+    prices, bad = parse_manual_csv(text, now=now)
+    errors = {f"row {error.row}": error.reason for error in bad}
+    if not prices and not errors:
+        raise ValidationFailed("the file holds no prices", {"row 2": "no rows after the header"})
+    assets = await repository.assets_by_symbol(engine, [price.symbol for price in prices])
+    quotes: list[PriceQuote] = []
+    for price in prices:
+        found = _manual_quote(assets, price.symbol, price.price, price.currency, price.as_of, now)
+        if isinstance(found, PriceQuote):
+            quotes.append(found)
+        else:
+            errors[f"row {price.row}"] = found[1]
+    if errors:
+        raise ValidationFailed(f"{len(errors)} bad rows; nothing was stored", errors)
+    return await _write_manual(writer, assets, quotes)
 
 
 async def set_sources(loop: RefreshLoop, symbol: str, body: SourceList) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -42,6 +42,7 @@ class ManualPrice:
     price: Decimal
     currency: str
     as_of: datetime
+    row: int = field(default=0, compare=False)  # its line in a CSV file; 0 when not from one
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def parse_manual_csv(
             continue
         row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
         try:
-            price = _row(row, now)
+            price = _row(row, line, now)
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
             continue
@@ -130,7 +131,7 @@ def parse_manual_csv(
     return ([], errors) if errors else (prices, [])
 
 
-def _row(row: dict[str, str], now: datetime) -> ManualPrice:
+def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:
     if not row["symbol"]:
         raise ValueError("symbol is empty")
     try:
@@ -142,7 +143,7 @@ def _row(row: dict[str, str], now: datetime) -> ManualPrice:
     as_of = _as_of(row["as_of"])
     if as_of > now + timedelta(minutes=5):
         raise ValueError("as_of is in the future")
-    return ManualPrice(row["symbol"], price, row["currency"], as_of)
+    return ManualPrice(row["symbol"], price, row["currency"], as_of, line)
 
 
 def _as_of(text: str) -> datetime:

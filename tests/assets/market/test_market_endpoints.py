@@ -11,10 +11,12 @@ from decimal import Decimal
 import httpx
 import pytest_asyncio
 import uvicorn
+from sqlalchemy import select
 
 from pulsefolio.assets.app import create_app
 from pulsefolio.assets.manual_store import HistoryManualStore
 from pulsefolio.assets.sources.manual import ManualSource
+from pulsefolio.core.db.models import PriceHistory
 from pulsefolio.core.domain import AssetClass, Role
 from pulsefolio.core.tokens import issue_access_token
 
@@ -128,6 +130,67 @@ class TestAdminRoutes:
         assert "AAPL" not in report["unpriced"] and report["unchanged"] >= 1
         quote = (await api.get("/api/v1/market/quotes/AAPL")).json()
         assert (quote["price"], quote["source"]) == ("99.5", "manual")
+
+
+CSV = {"Content-Type": "text/csv"}
+CSV_PATH = "/api/v1/market/manual-prices/csv"
+
+
+async def manual_history(engine) -> list[tuple[Decimal, str]]:  # type: ignore[no-untyped-def]
+    query = select(PriceHistory.price, PriceHistory.currency).where(
+        PriceHistory.source == "manual")  # fmt: skip
+    async with engine.connect() as conn:
+        return [(Decimal(price), currency) for price, currency in await conn.execute(query)]
+
+
+class TestManualPricesCsv:
+    async def test_good_file_stored(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        text = "symbol,price,currency,as_of\r\nHOUSE,250000.50,EUR,2025-06-30\r\n"
+        done = await api.post(CSV_PATH, content=text, headers=admin)
+        assert done.status_code == 200, done.text
+        assert done.json()["accepted"] == 1 and done.json()["changed"] == ["HOUSE"]
+        assert await manual_history(engine) == [(Decimal("250000.50"), "EUR")]
+        report = await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        assert report.status_code == 200 and "HOUSE" not in report.json()["unpriced"]
+        quote = (await api.get("/api/v1/market/quotes/HOUSE")).json()
+        assert (quote["price"], quote["currency"], quote["source"]) == ("250000.50", "EUR",
+                                                                         "manual")  # fmt: skip
+        assert quote["as_of"].startswith("2025-06-30T00:00:00")
+
+    async def test_one_bad_row_writes_nothing(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        text = "symbol,price,currency,as_of\nHOUSE,250000,EUR,2025-06-30\nAAPL,-5,USD,2025-06-30\n"
+        answer = await api.post(CSV_PATH, content=text, headers=admin)
+        assert answer.status_code == 422 and answer.json()["error"] == "ValidationFailed"
+        fields = answer.json()["fields"]
+        assert list(fields) == ["row 3"] and "positive" in fields["row 3"]
+        assert await manual_history(engine) == []
+        assert (await api.get("/api/v1/market/quotes/HOUSE")).status_code == 404
+
+    async def test_rows_checked_against_assets(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        text = "\n".join(["symbol,price,currency,as_of", "NOPE,1,USD,2025-06-30",
+                          "HOUSE,2,EUR,2025-06-30", "HOUSE2,3,EUR,2025-06-30",
+                          "AAPL,4,EUR,2025-06-30"])  # fmt: skip
+        answer = await api.post(CSV_PATH, content=text, headers=admin)
+        assert answer.status_code == 422
+        fields = answer.json()["fields"]
+        assert sorted(fields) == ["row 2", "row 4", "row 5"]
+        assert "NOPE" in fields["row 2"] and "priced in USD" in fields["row 5"]
+        assert await manual_history(engine) == []
+
+    async def test_admin_and_csv_only(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        text = "symbol,price,currency,as_of\nHOUSE,1,EUR,2025-06-30\n"
+        user = await api.post(CSV_PATH, content=text, headers={**bearer(settings, Role.USER),
+                                                                **CSV})  # fmt: skip
+        assert user.status_code == 403 and user.json()["error"] == "Forbidden"
+        anonymous = await api.post(CSV_PATH, content=text, headers=CSV)
+        assert anonymous.status_code == 401
+        as_json = await api.post(CSV_PATH, json={"text": text},
+                                 headers=bearer(settings, Role.ADMIN))  # fmt: skip
+        assert as_json.status_code == 415
+        assert await manual_history(engine) == []
 
 
 SAMPLE = re.compile(
