@@ -14,12 +14,10 @@ fixes. Numbers are strings. No currency is given: it comes from the request, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     BadQuote,
@@ -38,33 +36,17 @@ from pulsefolio.assets.sources.base import (
     checked_price,
     market_time,
     minor_unit,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import HttpPolicy, ProviderHttp, TokenBucket, parse_json
+from pulsefolio.assets.sources.http import HttpSource
 from pulsefolio.core.domain import PriceQuote
 
 BASE_URL = "https://www.alphavantage.co"
 
 
-class AlphaVantageSource(QuoteSource, FxSource):
+class AlphaVantageSource(HttpSource, QuoteSource, FxSource):
     name = "alphavantage"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._key = api_key
-        limiter = limiter or TokenBucket(1.0)
-        self.http = ProviderHttp(
-            self.name, client, base_url, policy=policy, limiter=limiter, secrets=[api_key]
-        )
-        self.clock = clock
+    default_base_url = BASE_URL
+    needs_key = True
 
     async def fetch(self, requests: Sequence[SymbolRequest]) -> list[QuoteResult]:
         # Sequential on purpose: the bucket allows one a second, and a rate-limit answer should
@@ -75,8 +57,7 @@ class AlphaVantageSource(QuoteSource, FxSource):
         return [await self._fx(pair) for pair in pairs]
 
     async def _call(self, params: dict[str, str]) -> dict[str, Any]:
-        response = await self.http.get("/query", params={**params, "apikey": self._key})
-        body = parse_json(response, self.name)
+        response, body = await self.get_json("/query", {**params, "apikey": self.api_key})
         if not isinstance(body, dict):
             raise MalformedResponse(f"{self.name}: answer is not a JSON object")
         notice = str(body.get("Information") or body.get("Note") or "")
@@ -92,7 +73,7 @@ class AlphaVantageSource(QuoteSource, FxSource):
         if error:
             raise UnknownSymbol(f"{self.name}: invalid call: {error[:80]}")
         if response.status_code != 200:
-            raise MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
+            raise self.unexpected(response)
         return body
 
     async def _quote(self, request: SymbolRequest) -> QuoteResult:

@@ -15,11 +15,9 @@ six, so columns are found by header name; ``N.A.`` where a NAV is missing; dates
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     BadQuote,
@@ -31,9 +29,8 @@ from pulsefolio.assets.sources.base import (
     UnknownSymbol,
     checked_price,
     market_time,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import HttpPolicy, ProviderHttp, TokenBucket
+from pulsefolio.assets.sources.http import HttpSource
 from pulsefolio.core.domain import PriceQuote
 
 BASE_URL = "https://portal.amfiindia.com"
@@ -86,27 +83,14 @@ def parse_nav_date(text: str) -> date:
         raise BadQuote(f"amfi: not a NAV date: {text[:20]!r}") from exc
 
 
-class AmfiSource(QuoteSource):
+class AmfiSource(HttpSource, QuoteSource):
     name = "amfi"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        limiter = limiter or TokenBucket(0.2)
-        self.http = ProviderHttp(self.name, client, base_url, policy=policy, limiter=limiter)
-        self.clock = clock
+    default_base_url = BASE_URL
+    rate = 0.2
 
     async def fetch(self, requests: Sequence[SymbolRequest]) -> list[QuoteResult]:
         fetched_at = self.clock()
-        response = await self.http.get(PATH)
-        if response.status_code != 200:
-            raise MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
+        response = await self.get_ok(PATH)
         try:
             text = response.content.decode("utf-8-sig")
         except UnicodeDecodeError:

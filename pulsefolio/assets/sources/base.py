@@ -13,7 +13,7 @@ some do both. Like httpx's transports, the contract is one required method and a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -50,6 +50,7 @@ __all__ = [
     "SymbolRequest",
     "UnknownSymbol",
     "checked_price",
+    "fx_results",
     "market_time",
     "minor_unit",
     "utc_now",
@@ -126,6 +127,26 @@ class FxSource(Source, ABC):
     @abstractmethod
     async def fetch_fx(self, pairs: Sequence[FxPair]) -> list[FxResult]:
         """One result per pair, in order; raises a SourceError if the whole source fails."""
+
+
+def fx_results(
+    pairs: Sequence[FxPair],
+    rate: Callable[[FxPair], Decimal],
+    as_of: datetime,
+    fetched_at: datetime,
+    source: str,
+) -> list[FxResult]:
+    """One result per pair from ``rate``, which raises a SymbolError for a pair it lacks."""
+    results = []
+    for pair in pairs:
+        try:
+            value = rate(pair)
+        except SymbolError as exc:
+            results.append(FxResult(pair, error=exc))
+            continue
+        quote = FxRate(pair.base, pair.quote, value, as_of, fetched_at, source)
+        results.append(FxResult(pair, quote=quote))
+    return results
 
 
 def utc_now() -> datetime:

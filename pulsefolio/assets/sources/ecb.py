@@ -14,26 +14,24 @@ publishes none. A document type declaration is refused before parsing (no entity
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from collections.abc import Sequence
+from datetime import date, time
 from decimal import Decimal
+from typing import Any
 from xml.etree import ElementTree
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
     SymbolError,
     UnknownSymbol,
     checked_price,
+    fx_results,
     market_time,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import HttpPolicy, ProviderHttp, TokenBucket
+from pulsefolio.assets.sources.http import HttpSource
 
 BASE_URL = "https://www.ecb.europa.eu"
 PATH = "/stats/eurofxref/eurofxref-daily.xml"
@@ -60,41 +58,21 @@ def parse_reference_rates(body: bytes) -> tuple[date, dict[str, Decimal]]:
     return day, rates
 
 
-class EcbSource(FxSource):
+class EcbSource(HttpSource, FxSource):
     name = "ecb"
+    default_base_url = BASE_URL
+    rate = 0.5
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        base_url: str = BASE_URL,
-        cross_rates: bool = False,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        limiter = limiter or TokenBucket(0.5)
-        self.http = ProviderHttp(self.name, client, base_url, policy=policy, limiter=limiter)
+    def __init__(self, *args: Any, cross_rates: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.cross_rates = cross_rates
-        self.clock = clock
 
     async def fetch_fx(self, pairs: Sequence[FxPair]) -> list[FxResult]:
         fetched_at = self.clock()
-        response = await self.http.get(PATH)
-        if response.status_code != 200:
-            raise MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
+        response = await self.get_ok(PATH)
         day, rates = await asyncio.to_thread(parse_reference_rates, response.content)
         as_of = market_time(day, "Europe/Berlin", time(16), fetched_at)
-        results = []
-        for pair in pairs:
-            try:
-                rate = self._rate(pair, rates)
-            except UnknownSymbol as exc:
-                results.append(FxResult(pair, error=exc))
-                continue
-            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
-            results.append(FxResult(pair, quote=quote))
-        return results
+        return fx_results(pairs, lambda pair: self._rate(pair, rates), as_of, fetched_at, self.name)
 
     def _rate(self, pair: FxPair, rates: dict[str, Decimal]) -> Decimal:
         for code in (pair.base, pair.quote):

@@ -12,10 +12,8 @@ The free plan allows 60 calls a minute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     BadQuote,
@@ -28,40 +26,18 @@ from pulsefolio.assets.sources.base import (
     UnknownSymbol,
     checked_price,
     minor_unit,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import (
-    HttpPolicy,
-    ProviderHttp,
-    TokenBucket,
-    gather_all,
-    parse_json,
-    raise_rate_limited,
-)
+from pulsefolio.assets.sources.http import HttpSource, gather_all
 from pulsefolio.core.domain import PriceQuote
 
 BASE_URL = "https://finnhub.io"
 
 
-class FinnhubSource(QuoteSource):
+class FinnhubSource(HttpSource, QuoteSource):
     name = "finnhub"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._headers = {"X-Finnhub-Token": api_key}
-        limiter = limiter or TokenBucket(1.0, burst=5)
-        self.http = ProviderHttp(
-            self.name, client, base_url, policy=policy, limiter=limiter, secrets=[api_key]
-        )
-        self.clock = clock
+    default_base_url = BASE_URL
+    rate, burst = 1.0, 5.0
+    needs_key = True
 
     async def fetch(self, requests: Sequence[SymbolRequest]) -> list[QuoteResult]:
         return await gather_all(self._quote(request) for request in requests)
@@ -69,10 +45,8 @@ class FinnhubSource(QuoteSource):
     async def _quote(self, request: SymbolRequest) -> QuoteResult:
         fetched_at = self.clock()
         params = {"symbol": request.provider_symbol}
-        response = await self.http.get("/api/v1/quote", params, self._headers)
-        if response.status_code == 429:
-            raise_rate_limited(response, self.name)
-        body = parse_json(response, self.name)
+        headers = {"X-Finnhub-Token": self.api_key}
+        response, body = await self.get_json("/api/v1/quote", params, headers)
         if response.status_code in (401, 403):
             raise SourceAuthError(f"{self.name}: refused (HTTP {response.status_code})")
         if response.status_code != 200 or not isinstance(body, dict) or "c" not in body:

@@ -13,50 +13,30 @@ the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
-
-import httpx
+from collections.abc import Sequence
+from datetime import date, time
+from decimal import Decimal
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxRate,
     FxResult,
     FxSource,
     MalformedResponse,
     SymbolError,
     UnknownSymbol,
     checked_price,
+    fx_results,
     market_time,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import (
-    HttpPolicy,
-    ProviderHttp,
-    TokenBucket,
-    gather_all,
-    parse_json,
-    raise_rate_limited,
-)
+from pulsefolio.assets.sources.http import HttpSource, gather_all
 
 BASE_URL = "https://api.frankfurter.dev"
 
 
-class FrankfurterSource(FxSource):
+class FrankfurterSource(HttpSource, FxSource):
     name = "frankfurter"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        limiter = limiter or TokenBucket(2.0, burst=4)
-        self.http = ProviderHttp(self.name, client, base_url, policy=policy, limiter=limiter)
-        self.clock = clock
+    default_base_url = BASE_URL
+    rate, burst = 2.0, 4.0
 
     async def fetch_fx(self, pairs: Sequence[FxPair]) -> list[FxResult]:
         by_base: dict[str, list[FxPair]] = {}
@@ -69,10 +49,7 @@ class FrankfurterSource(FxSource):
     async def _base(self, base: str, pairs: list[FxPair], split: bool = True) -> list[FxResult]:
         fetched_at = self.clock()
         symbols = ",".join(sorted({pair.quote for pair in pairs}))
-        response = await self.http.get("/v1/latest", {"base": base, "symbols": symbols})
-        if response.status_code == 429:
-            raise_rate_limited(response, self.name)
-        body = parse_json(response, self.name)
+        response, body = await self.get_json("/v1/latest", {"base": base, "symbols": symbols})
         if response.status_code == 422 and split and len({p.quote for p in pairs}) > 1:
             singles = await gather_all(self._base(base, [p], split=False) for p in pairs)
             return [result for single in singles for result in single]
@@ -81,22 +58,17 @@ class FrankfurterSource(FxSource):
             error = UnknownSymbol(f"{self.name}: {base}->{symbols}: {message[:60]}")
             return [FxResult(pair, error=error) for pair in pairs]
         if response.status_code != 200 or not isinstance(body, dict):
-            raise MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
+            raise self.unexpected(response)
         try:
             rates, amount = body["rates"], checked_price(body.get("amount", 1), "amount")
             day = date.fromisoformat(str(body["date"]))
         except (KeyError, ValueError, TypeError, SymbolError) as exc:
             raise MalformedResponse(f"{self.name}: unexpected answer layout") from exc
         as_of = market_time(day, "Europe/Berlin", time(16), fetched_at)
-        results = []
-        for pair in pairs:
-            try:
-                if pair.quote not in rates:
-                    raise UnknownSymbol(f"{self.name}: no rate for {pair}")
-                rate = checked_price(rates[pair.quote], "rate") / amount
-            except SymbolError as exc:
-                results.append(FxResult(pair, error=exc))
-                continue
-            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
-            results.append(FxResult(pair, quote=quote))
-        return results
+
+        def rate(pair: FxPair) -> Decimal:
+            if pair.quote not in rates:
+                raise UnknownSymbol(f"{self.name}: no rate for {pair}")
+            return checked_price(rates[pair.quote], "rate") / amount
+
+        return fx_results(pairs, rate, as_of, fetched_at, self.name)

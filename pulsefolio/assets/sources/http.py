@@ -1,7 +1,9 @@
 """HTTP plumbing shared by the adapters: retries, backoff, rate limits, key hygiene.
 
 Every adapter is handed an ``httpx.AsyncClient`` and a base URL, so tests aim it at a local
-server. :class:`ProviderHttp` wraps them: each GET waits for the source's token bucket, is
+server. :class:`HttpSource` is what every HTTP adapter shares: that constructor, the source's
+default pace, and reading an answer; the adapter keeps only the provider's paths and body
+layout. :class:`ProviderHttp` wraps the client: each GET waits for the source's token bucket, is
 bounded by a timeout, and is retried with exponential backoff and full jitter on timeouts,
 connection errors and 5xx answers. A 4xx, or a body that says the call can never succeed (a
 premium-only endpoint), is returned to the adapter at once: repeating it only burns quota.
@@ -19,13 +21,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
 
-from pulsefolio.assets.sources.base import utc_now
+from pulsefolio.assets.sources.base import Source, utc_now
 from pulsefolio.assets.sources.errors import MalformedResponse, RateLimited, SourceUnavailable
 
 T = TypeVar("T")
@@ -157,6 +160,66 @@ class ProviderHttp:
         raise SourceUnavailable(
             f"{self.source}: {path} failed {self.policy.attempts} times, last: {reason}"
         ) from failure
+
+
+class HttpSource(Source):
+    """An adapter that asks one provider over HTTP, with its client, key, pace and clock.
+
+    Subclasses set ``name``, ``default_base_url``, their default pace (``rate`` requests a
+    second, bursts of ``burst``) and ``needs_key``. ``api_key`` is positional, as the catalogue
+    passes it; it is registered as a secret and kept in ``api_key`` for the provider's header
+    or parameter. ``clock`` stamps each answer's fetch time.
+    """
+
+    default_base_url = ""
+    rate = 1.0
+    burst = 1.0
+    needs_key = False
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        policy: HttpPolicy | None = None,
+        limiter: TokenBucket | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        if self.needs_key and not api_key:
+            raise ValueError(f"{self.name} needs an API key")
+        self.api_key = api_key or ""
+        self.http = ProviderHttp(
+            self.name,
+            client,
+            base_url or self.default_base_url,
+            policy=policy,
+            limiter=limiter or TokenBucket(self.rate, burst=self.burst),
+            secrets=[api_key],
+        )
+        self.clock = clock
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[httpx.Response, Any]:
+        """The answer and its body read by :func:`parse_json`; a 429 raises RateLimited."""
+        response = await self.http.get(path, params, headers)
+        if response.status_code == 429:
+            raise_rate_limited(response, self.name)
+        return response, parse_json(response, self.name)
+
+    async def get_ok(self, path: str) -> httpx.Response:
+        """The answer to a GET that must be a 200 (a published file); else MalformedResponse."""
+        response = await self.http.get(path)
+        if response.status_code != 200:
+            raise self.unexpected(response)
+        return response
+
+    def unexpected(self, response: httpx.Response) -> MalformedResponse:
+        return MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
 
 
 def parse_json(response: httpx.Response, source: str) -> Any:

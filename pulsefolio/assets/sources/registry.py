@@ -33,7 +33,7 @@ SOURCES: dict[str, type[Source]] = {
     )
 }
 
-NEEDS_KEY = frozenset({"alphavantage", "twelvedata", "finnhub"})
+NEEDS_KEY = frozenset(name for name, cls in SOURCES.items() if getattr(cls, "needs_key", False))
 
 
 def source_class(name: str) -> type[Source]:

@@ -25,13 +25,13 @@ from statistics import NormalDist
 
 from pulsefolio.assets.sources.base import (
     FxPair,
-    FxRate,
     FxResult,
     FxSource,
     QuoteResult,
     QuoteSource,
     SymbolRequest,
     UnknownSymbol,
+    fx_results,
     utc_now,
 )
 from pulsefolio.core.domain import AssetClass, PriceQuote
@@ -183,13 +183,4 @@ class SimulatedMarket(QuoteSource, FxSource):
         fetched_at = self.clock()
         step = self.step_at(fetched_at)
         as_of = self.origin + step * self.step
-        results = []
-        for pair in pairs:
-            try:
-                rate = self.rate(pair, step)
-            except UnknownSymbol as exc:
-                results.append(FxResult(pair, error=exc))
-                continue
-            quote = FxRate(pair.base, pair.quote, rate, as_of, fetched_at, self.name)
-            results.append(FxResult(pair, quote=quote))
-        return results
+        return fx_results(pairs, lambda pair: self.rate(pair, step), as_of, fetched_at, self.name)

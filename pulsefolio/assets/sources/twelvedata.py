@@ -12,11 +12,9 @@ Traps handled: errors come as ``{"code": 400|401|403|404|429, "message": ..., "s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     BadQuote,
@@ -34,40 +32,18 @@ from pulsefolio.assets.sources.base import (
     UnknownSymbol,
     checked_price,
     minor_unit,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import (
-    HttpPolicy,
-    ProviderHttp,
-    TokenBucket,
-    gather_all,
-    parse_json,
-    retry_after,
-)
+from pulsefolio.assets.sources.http import HttpSource, gather_all, retry_after
 from pulsefolio.core.domain import PriceQuote
 
 BASE_URL = "https://api.twelvedata.com"
 
 
-class TwelveDataSource(QuoteSource, FxSource):
+class TwelveDataSource(HttpSource, QuoteSource, FxSource):
     name = "twelvedata"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._headers = {"Authorization": f"apikey {api_key}"}
-        limiter = limiter or TokenBucket(8 / 60, burst=8)
-        self.http = ProviderHttp(
-            self.name, client, base_url, policy=policy, limiter=limiter, secrets=[api_key]
-        )
-        self.clock = clock
+    default_base_url = BASE_URL
+    rate, burst = 8 / 60, 8.0
+    needs_key = True
 
     async def fetch(self, requests: Sequence[SymbolRequest]) -> list[QuoteResult]:
         return await gather_all(self._quote(request) for request in requests)
@@ -77,8 +53,8 @@ class TwelveDataSource(QuoteSource, FxSource):
 
     async def _call(self, symbol: str) -> tuple[dict[str, Any], datetime]:
         fetched_at = self.clock()
-        response = await self.http.get("/quote", {"symbol": symbol}, self._headers)
-        body = parse_json(response, self.name)
+        headers = {"Authorization": f"apikey {self.api_key}"}
+        response, body = await self.get_json("/quote", {"symbol": symbol}, headers)
         if not isinstance(body, dict):
             raise MalformedResponse(f"{self.name}: answer is not a JSON object")
         code = body.get("code", response.status_code)

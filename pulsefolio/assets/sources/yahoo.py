@@ -15,13 +15,11 @@ is a 404 with a JSON error; throttling is a 429 with a plain-text body.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from pulsefolio.assets.sources.base import (
     BadQuote,
@@ -37,37 +35,17 @@ from pulsefolio.assets.sources.base import (
     UnknownSymbol,
     checked_price,
     minor_unit,
-    utc_now,
 )
-from pulsefolio.assets.sources.http import (
-    HttpPolicy,
-    ProviderHttp,
-    TokenBucket,
-    gather_all,
-    parse_json,
-    raise_rate_limited,
-)
+from pulsefolio.assets.sources.http import HttpSource, gather_all
 from pulsefolio.core.domain import AssetClass, PriceQuote
 
 BASE_URL = "https://query1.finance.yahoo.com"
 
 
-class YahooSource(QuoteSource, FxSource):
+class YahooSource(HttpSource, QuoteSource, FxSource):
     name = "yahoo"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        *,
-        base_url: str = BASE_URL,
-        policy: HttpPolicy | None = None,
-        limiter: TokenBucket | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.http = ProviderHttp(
-            self.name, client, base_url, policy=policy, limiter=limiter or TokenBucket(2, burst=4)
-        )
-        self.clock = clock
+    default_base_url = BASE_URL
+    rate, burst = 2.0, 4.0
 
     async def fetch(self, requests: Sequence[SymbolRequest]) -> list[QuoteResult]:
         return await gather_all(self._one(request) for request in requests)
@@ -90,10 +68,7 @@ class YahooSource(QuoteSource, FxSource):
     async def _one(self, request: SymbolRequest) -> QuoteResult:
         fetched_at = self.clock()
         path = f"/v8/finance/chart/{quote(request.provider_symbol, safe='=')}"
-        response = await self.http.get(path, params={"range": "1d", "interval": "1d"})
-        if response.status_code == 429:
-            raise_rate_limited(response, self.name)
-        body = parse_json(response, self.name)
+        response, body = await self.get_json(path, {"range": "1d", "interval": "1d"})
         try:
             chart = body["chart"]
             if response.status_code == 404 or not chart.get("result"):
@@ -101,7 +76,7 @@ class YahooSource(QuoteSource, FxSource):
                 detail = str(error.get("description", "no data"))[:120]
                 raise UnknownSymbol(f"{self.name}: {request.provider_symbol}: {detail}")
             if response.status_code >= 400:
-                raise MalformedResponse(f"{self.name}: unexpected HTTP {response.status_code}")
+                raise self.unexpected(response)
             return QuoteResult(request, quote=self._quote(request, chart["result"][0], fetched_at))
         except SymbolError as exc:
             return QuoteResult(request, error=exc)
