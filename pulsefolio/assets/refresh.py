@@ -112,6 +112,7 @@ class RefreshLoop:
         self._running = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._requested: asyncio.Task[CycleReport] | None = None
 
     @property
     def leading(self) -> bool:
@@ -128,6 +129,14 @@ class RefreshLoop:
             except Exception as exc:
                 log.warning("cannot publish the refresh status: %s: %s", type(exc).__name__, exc)
         return report
+
+    def request_cycle(self) -> bool:
+        """Start a cycle in the background unless one asked for earlier is still pending."""
+        if self._requested is not None and not self._requested.done():
+            return False
+        self._requested = asyncio.create_task(self.run_once(), name="asset-refresh-requested")
+        self._requested.add_done_callback(_log_failure)
+        return True
 
     async def _cycle(self) -> CycleReport:
         started, clock = datetime.now(UTC), time.monotonic()
@@ -194,9 +203,18 @@ class RefreshLoop:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
+        if self._requested is not None:
+            self._requested.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._requested
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.lease is not None:
             await self.lease.release()
+
+
+def _log_failure(task: asyncio.Task[CycleReport]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("requested refresh cycle failed", exc_info=task.exception())

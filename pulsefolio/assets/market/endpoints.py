@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from pulsefolio.assets.market import metrics, service
@@ -66,9 +66,20 @@ async def asset_sources(
     return {"symbol": symbol, "sources": await service.set_sources(_loop(request), symbol, body)}
 
 
-@router.post("/refresh")
-async def refresh(request: Request, _: Admin) -> dict[str, Any]:
-    return (await _loop(request).run_once()).as_dict()
+@router.post("/refresh", status_code=202)
+async def refresh(
+    request: Request, response: Response, _: Admin, wait: bool = False
+) -> dict[str, Any]:
+    """Schedule a cycle (202); with ``?wait=true`` run it now and answer its report (200).
+
+    A cycle over many assets and slow providers can outlast any sensible request timeout, so
+    waiting is for scripts and tests that talk to the service directly.
+    """
+    loop = _loop(request)
+    if wait:
+        response.status_code = 200
+        return (await loop.run_once()).as_dict()
+    return {"scheduled": loop.request_cycle()}
 
 
 @metrics_router.get("/metrics")

@@ -71,9 +71,19 @@ class TestAdminRoutes:
         quote = await api.get("/api/v1/market/quotes/HOUSE")
         assert quote.status_code == 404  # nothing was written by the refused calls
 
+    async def test_refresh_without_wait_is_scheduled(self, api, settings) -> None:  # type: ignore[no-untyped-def]
+        admin = bearer(settings, Role.ADMIN)
+        accepted = await api.post("/api/v1/market/refresh", headers=admin)
+        assert accepted.status_code == 202 and accepted.json() == {"scheduled": True}
+        async with asyncio.timeout(15):
+            while (await api.get("/api/v1/market/quotes/AAPL")).status_code == 404:  # noqa: ASYNC110 polling another service
+                await asyncio.sleep(0.1)
+
     async def test_refresh_then_quote(self, api, settings) -> None:  # type: ignore[no-untyped-def]
         assert (await api.get("/api/v1/market/quotes/AAPL")).status_code == 404
-        done = await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        done = await api.post(
+            "/api/v1/market/refresh?wait=true", headers=bearer(settings, Role.ADMIN)
+        )
         assert done.status_code == 200 and done.json()["priced"] == 1
         quote = (await api.get("/api/v1/market/quotes/AAPL")).json()
         assert quote["source"] == "simulated" and isinstance(quote["price"], str)
@@ -121,12 +131,12 @@ class TestAdminRoutes:
         done = await api.put("/api/v1/market/assets/AAPL/sources", json=edit, headers=admin)
         assert done.status_code == 200 and done.json()["sources"] == edit["sources"]
         # Only "manual" is listed now, and no price was entered: nothing prices AAPL.
-        report = (await api.post("/api/v1/market/refresh", headers=admin)).json()
+        report = (await api.post("/api/v1/market/refresh?wait=true", headers=admin)).json()
         assert report["priced"] == 0 and "AAPL" in report["unpriced"]
         entered = {"prices": [{"symbol": "AAPL", "price": "99.5"}]}
         assert (await api.put("/api/v1/market/manual-prices", json=entered,
                               headers=admin)).status_code == 200  # fmt: skip
-        report = (await api.post("/api/v1/market/refresh", headers=admin)).json()
+        report = (await api.post("/api/v1/market/refresh?wait=true", headers=admin)).json()
         assert "AAPL" not in report["unpriced"] and report["unchanged"] >= 1
         quote = (await api.get("/api/v1/market/quotes/AAPL")).json()
         assert (quote["price"], quote["source"]) == ("99.5", "manual")
@@ -151,7 +161,9 @@ class TestManualPricesCsv:
         assert done.status_code == 200, done.text
         assert done.json()["accepted"] == 1 and done.json()["changed"] == ["HOUSE"]
         assert await manual_history(engine) == [(Decimal("250000.50"), "EUR")]
-        report = await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        report = await api.post(
+            "/api/v1/market/refresh?wait=true", headers=bearer(settings, Role.ADMIN)
+        )
         assert report.status_code == 200 and "HOUSE" not in report.json()["unpriced"]
         quote = (await api.get("/api/v1/market/quotes/HOUSE")).json()
         assert (quote["price"], quote["currency"], quote["source"]) == ("250000.50", "EUR",
@@ -221,7 +233,7 @@ def parse_exposition(text: str) -> dict[str, list[tuple[str, float]]]:
 
 class TestMetrics:
     async def test_metrics_parse(self, api, settings) -> None:  # type: ignore[no-untyped-def]
-        await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        await api.post("/api/v1/market/refresh?wait=true", headers=bearer(settings, Role.ADMIN))
         answer = await api.get("/api/v1/market/metrics")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith(
             "text/plain; version=0.0.4")  # fmt: skip
@@ -234,7 +246,7 @@ class TestMetrics:
         assert any(v > 0 for _, v in samples["pulsefolio_source_last_success_timestamp_seconds"])
 
     async def test_bare_path_serves_the_same_page(self, api, settings) -> None:  # type: ignore[no-untyped-def]
-        await api.post("/api/v1/market/refresh", headers=bearer(settings, Role.ADMIN))
+        await api.post("/api/v1/market/refresh?wait=true", headers=bearer(settings, Role.ADMIN))
         bare = await api.get("/metrics")
         prefixed = await api.get("/api/v1/market/metrics")
         assert bare.status_code == 200 and bare.headers["content-type"] == prefixed.headers[
