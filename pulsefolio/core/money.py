@@ -94,3 +94,11 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Money:
         return cls(ZERO, currency)
+
+
+def currency_code(value: str) -> str:
+    """``value`` as an upper-case ISO 4217 code; ValueError with a user-facing reason if not."""
+    code = value.strip().upper()
+    if not is_currency(code):
+        raise ValueError("expected a three-letter currency code such as USD")
+    return code

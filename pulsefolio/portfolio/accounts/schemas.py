@@ -4,27 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from pulsefolio.core.domain import AccountKind, CostMethod
-from pulsefolio.core.money import is_currency
+from pulsefolio.core.schemas import CurrencyCode
 
 
 class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    currency: str
+    currency: CurrencyCode
     kind: AccountKind = AccountKind.BROKERAGE
     cost_method: CostMethod = CostMethod.FIFO
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        value = value.strip().upper()
-        if not is_currency(value):
-            raise ValueError("expected a three-letter currency code such as USD")
-        return value
 
 
 class AccountUpdate(BaseModel):

@@ -7,7 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulsefolio.core.domain import AssetClass
-from pulsefolio.core.money import is_currency
+from pulsefolio.core.schemas import CurrencyCode
 
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 
@@ -36,7 +36,7 @@ class AssetCreate(BaseModel):
     symbol: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     asset_class: AssetClass
-    currency: str
+    currency: CurrencyCode
     exchange: str | None = Field(None, max_length=32)
     isin: str | None = None
     sources: list[AssetSourceIn] = Field(default_factory=list)
@@ -47,14 +47,6 @@ class AssetCreate(BaseModel):
     @classmethod
     def _symbol(cls, value: str) -> str:
         return value.strip().upper()
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        value = value.strip().upper()
-        if not is_currency(value):
-            raise ValueError("expected a three-letter currency code such as USD")
-        return value
 
 
 class AssetUpdate(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pulsefolio.core.money import is_currency
+from pulsefolio.core.schemas import CurrencyCode
 from pulsefolio.portfolio.auth.passwords import MIN_PASSWORD_LENGTH
 
 
@@ -19,22 +19,14 @@ def _email(value: str) -> str:
     return value
 
 
-def _currency(value: str) -> str:
-    value = value.strip().upper()
-    if not is_currency(value):
-        raise ValueError("expected a three-letter currency code such as USD")
-    return value
-
-
 class Register(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=320)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
-    base_currency: str = "USD"
+    base_currency: CurrencyCode = "USD"
 
     _check_email = field_validator("email")(_email)
-    _check_currency = field_validator("base_currency")(_currency)
 
 
 class Login(BaseModel):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 
 from pulsefolio.core.domain import Role
-from pulsefolio.core.money import is_currency
+from pulsefolio.core.schemas import CurrencyCode
 
 
 class Me(BaseModel):
@@ -23,14 +23,4 @@ class Me(BaseModel):
 class MeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    base_currency: str | None = None
-
-    @field_validator("base_currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().upper()
-        if not is_currency(value):
-            raise ValueError("expected a three-letter currency code such as USD")
-        return value
+    base_currency: CurrencyCode | None = None
