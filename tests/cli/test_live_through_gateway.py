@@ -8,6 +8,7 @@ valued by hand from the rates the portfolio reports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -55,18 +56,34 @@ def _account(client: httpx.Client, auth: dict[str, str], name: str, currency: st
     return int(response.json()["id"])
 
 
-async def _await_price(url: str, token: str, trigger: Any) -> dict[str, Any]:
-    """Connect, take the snapshot, fire ``trigger``, return the first update with NEW_PRICE."""
+async def _live_values(
+    url: str, token: str, trigger: Any, settled: Any
+) -> tuple[dict[str, Any], str]:
+    """The first update carrying NEW_PRICE, and a later pushed total equal to ``settled()``.
+
+    Prices and FX rates arrive in separate batches, so the first update may be superseded
+    before the values settle; the live client must end on the same total the API answers.
+    """
     async with websockets.connect(f"{url}?access_token={token}", open_timeout=10) as socket:
         snapshot = json.loads(await asyncio.wait_for(socket.recv(), 10))
         assert snapshot["type"] == "snapshot"
         await asyncio.to_thread(trigger)
         async with asyncio.timeout(20):
             while True:
-                message = json.loads(await socket.recv())
-                prices = {h["symbol"]: h.get("price") for h in message.get("holdings", [])}
-                if message["type"] == "portfolio" and prices.get("JNJ") == str(NEW_PRICE):
-                    return message  # type: ignore[no-any-return]
+                first = json.loads(await socket.recv())
+                prices = {h["symbol"]: h.get("price") for h in first.get("holdings", [])}
+                if first["type"] == "portfolio" and prices.get("JNJ") == str(NEW_PRICE):
+                    break
+        await asyncio.sleep(2)  # let the cycle's remaining batches arrive
+        total = await asyncio.to_thread(settled)
+        latest = first["total_value"]
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                while latest != total:
+                    message = json.loads(await socket.recv())
+                    if message["type"] == "portfolio":
+                        latest = message["total_value"]
+        return first, latest
 
 
 @pytest.mark.parametrize("stream", ["nats", "kafka"])
@@ -124,15 +141,23 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
 
         ws_url = ready["gateway_url"].replace("http://", "ws://") + "/api/v1/portfolio/stream"
         token = user["Authorization"].removeprefix("Bearer ")
-        pushed = asyncio.run(_await_price(ws_url, token, refresh))
+        answers: list[dict[str, Any]] = []
 
-        portfolio = client.get("/api/v1/portfolio", headers=user).json()
+        def settled() -> str:
+            answers.append(client.get("/api/v1/portfolio", headers=user).json())
+            return str(answers[-1]["total_value"])
+
+        first, latest = asyncio.run(_live_values(ws_url, token, refresh, settled))
+        assert first["type"] == "portfolio"
+
+        portfolio = answers[-1]
         rates = {rate["from"]: Decimal(rate["rate"]) for rate in portfolio["fx"]}
-        tesco = next(h for h in portfolio["holdings"] if h["symbol"] == "TSCO.L")
+        prices = {h["symbol"]: Decimal(h["price"]) for h in portfolio["holdings"]}
+        assert prices["JNJ"] == NEW_PRICE
         # 10 JNJ at the new USD price, plus 100 TSCO.L at its GBP price, both in euros
-        expected = 10 * NEW_PRICE * rates["USD"] + 100 * Decimal(tesco["price"]) * rates["GBP"]
+        expected = 10 * NEW_PRICE * rates["USD"] + 100 * prices["TSCO.L"] * rates["GBP"]
         assert Decimal(portfolio["total_value"]) == expected.quantize(Decimal("0.01"))
-        assert Decimal(pushed["total_value"]) == Decimal(portfolio["total_value"])
+        assert latest == portfolio["total_value"]
     finally:
         up.terminate()
         assert up.wait(timeout=60) == 0, log.read_text()
