@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.errors import PulsefolioError, RateLimited, ValidationFailed
+from pulsefolio.core.stream import Stream
 
 CHECK_TIMEOUT = 2.0
 
@@ -51,6 +53,23 @@ async def check(probe: Callable[[], Awaitable[object]]) -> str:
 async def ping_database(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+async def dependency_health(
+    engine: AsyncEngine, redis: aioredis.Redis, stream: Stream
+) -> dict[str, str]:
+    """The state of a service's database, cache and stream, checked at once, plus a verdict."""
+
+    async def stream_ok() -> None:
+        if not await stream.healthy():
+            raise ConnectionError("stream not reachable")
+
+    database, cache, stream_state = await asyncio.gather(
+        check(lambda: ping_database(engine)), check(redis.ping), check(stream_ok)
+    )
+    checks = {"database": database, "cache": cache, "stream": stream_state}
+    verdict = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return {"status": verdict, **checks}
 
 
 def serve(name: str, build: Callable[[], FastAPI], port: int) -> int:

@@ -34,21 +34,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def portfolio_spec(settings: Settings, index: int) -> ProcessSpec:
-    """Portfolio instance ``index`` (0-based), named ``portfolio-<index+1>``."""
-    port = settings.portfolio_ports()[index]
-    name = f"portfolio-{index + 1}"
+def _service_spec(settings: Settings, name: str, module: str, port: int, *args: str) -> ProcessSpec:
     return ProcessSpec(
         name=name,
-        argv=(
-            sys.executable,
-            "-m",
-            "pulsefolio.portfolio",
-            "--port",
-            str(port),
-            "--instance-id",
-            name,
-        ),
+        argv=(sys.executable, "-m", module, "--port", str(port), *args),
         env=settings_env(settings),
         cwd=settings.data_dir,
         ready=http_ok(f"http://127.0.0.1:{port}{HEALTH_PATH}"),
@@ -57,18 +46,14 @@ def portfolio_spec(settings: Settings, index: int) -> ProcessSpec:
         url=f"http://127.0.0.1:{port}",
         start_timeout=60.0,
     )
+
+
+def portfolio_spec(settings: Settings, index: int) -> ProcessSpec:
+    """Portfolio instance ``index`` (0-based), named ``portfolio-<index+1>``."""
+    name = f"portfolio-{index + 1}"
+    port = settings.portfolio_ports()[index]
+    return _service_spec(settings, name, "pulsefolio.portfolio", port, "--instance-id", name)
 
 
 def assets_spec(settings: Settings) -> ProcessSpec:
-    port = settings.asset_port
-    return ProcessSpec(
-        name="assets",
-        argv=(sys.executable, "-m", "pulsefolio.assets", "--port", str(port)),
-        env=settings_env(settings),
-        cwd=settings.data_dir,
-        ready=http_ok(f"http://127.0.0.1:{port}{HEALTH_PATH}"),
-        grace=10.0,
-        port=port,
-        url=f"http://127.0.0.1:{port}",
-        start_timeout=60.0,
-    )
+    return _service_spec(settings, "assets", "pulsefolio.assets", settings.asset_port)
