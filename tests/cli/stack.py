@@ -51,10 +51,11 @@ def pulsefolio(*args: str) -> list[str]:
     return [sys.executable, "-m", "pulsefolio.cli.main", *args]
 
 
-def start_up(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_up(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``pulsefolio up ARGS`` in the background, its output appended to ``log``."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            pulsefolio("up"), env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
+            pulsefolio("up", *args), env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
         )
 
 

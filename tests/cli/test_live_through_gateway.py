@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ import websockets
 
 from pulsefolio.runtime.ports import free_port
 
-from .stack import REPO, platform_env, pulsefolio, wait_ready
+from .stack import platform_env, start_up, wait_ready
 
 pytestmark = pytest.mark.stack
 
@@ -98,14 +97,7 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
         PULSEFOLIO_SOURCE_TIMEOUT="3",  # the demo's internet providers cannot answer here
     )
     log = tmp_path / "up.log"
-    with log.open("ab") as out:
-        up = subprocess.Popen(
-            pulsefolio("up", "--stream", stream),
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    up = start_up(env, log, "--stream", stream)
     try:
         ready = wait_ready(data_dir, up, log)
         client = httpx.Client(base_url=ready["gateway_url"], timeout=15)

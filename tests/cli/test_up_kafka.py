@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -10,7 +9,7 @@ import pytest
 
 from pulsefolio.runtime.ports import free_port
 
-from .stack import REPO, platform_env, pulsefolio, wait_ready
+from .stack import platform_env, start_up, wait_ready
 
 pytestmark = pytest.mark.stack
 
@@ -21,14 +20,7 @@ def test_up_with_kafka_starts_tansu_and_the_stream_is_healthy(
     data_dir = reachable_tmp_path / "data"
     env = platform_env(data_dir, PULSEFOLIO_KAFKA_PORT=str(free_port()))
     log = tmp_path / "up.log"
-    with log.open("ab") as out:
-        up = subprocess.Popen(
-            pulsefolio("up", "--stream", "kafka"),
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    up = start_up(env, log, "--stream", "kafka")
     try:
         ready = wait_ready(data_dir, up, log)
         assert "tansu" in ready["components"] and "nats" not in ready["components"]
