@@ -1,0 +1,140 @@
+// The HTTP client: bearer tokens, one refresh on 401, errors with their field messages.
+// The access token lives only in memory; the refresh token, as the login answer gives it,
+// is kept in sessionStorage so a reload of the tab stays signed in. Tokens are never logged.
+
+const REFRESH_KEY = "pulsefolio.refresh";
+
+const session = { access: null, expiresAt: 0, refreshing: null, onLost: () => {} };
+
+export class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super(describe(status, body));
+    this.status = status;
+    this.body = body;
+    this.fields = fieldsOf(body);
+    this.retryAfter = retryAfter;
+  }
+
+  /** The endpoint does not exist (yet) on this server. */
+  get missing() {
+    return this.status === 404 || this.status === 405;
+  }
+}
+
+function describe(status, body) {
+  if (body && typeof body.detail === "string") return body.detail;
+  if (status === 0) return "The server cannot be reached.";
+  return `The server answered ${status}.`;
+}
+
+function fieldsOf(body) {
+  if (!body) return {};
+  if (body.fields && typeof body.fields === "object") return body.fields;
+  if (Array.isArray(body.detail)) {
+    return Object.fromEntries(body.detail.map((e) => [
+      (e.loc || []).filter((p) => p !== "body").join("."), e.msg]));
+  }
+  return {};
+}
+
+function store(pair) {
+  session.access = pair.access_token;
+  session.expiresAt = Date.now() + (pair.expires_in || 60) * 1000;
+  sessionStorage.setItem(REFRESH_KEY, pair.refresh_token);
+}
+
+export function signedIn() {
+  return Boolean(session.access || sessionStorage.getItem(REFRESH_KEY));
+}
+
+export function onSessionLost(callback) {
+  session.onLost = callback;
+}
+
+async function send(method, path, body, token, extraHeaders) {
+  const headers = { Accept: "application/json", ...extraHeaders };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload, credentials: "omit" });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  return response;
+}
+
+async function readError(response) {
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  return new ApiError(response.status, body, Number(response.headers.get("Retry-After")) || null);
+}
+
+export async function login(email, password) {
+  const response = await send("POST", "/api/v1/auth/login", { email, password });
+  if (!response.ok) throw await readError(response);
+  store(await response.json());
+}
+
+export async function register(email, password, baseCurrency) {
+  const body = { email, password, base_currency: baseCurrency };
+  const response = await send("POST", "/api/v1/auth/register", body);
+  if (!response.ok) throw await readError(response);
+}
+
+export async function logout() {
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  session.access = null;
+  sessionStorage.removeItem(REFRESH_KEY);
+  if (refresh) await send("POST", "/api/v1/auth/logout", { refresh_token: refresh }).catch(() => {});
+}
+
+/** Trade the refresh token for a new pair; concurrent callers share one request. */
+export function refresh() {
+  if (!session.refreshing) {
+    session.refreshing = (async () => {
+      const token = sessionStorage.getItem(REFRESH_KEY);
+      if (!token) throw new ApiError(401, { detail: "not signed in" });
+      const response = await send("POST", "/api/v1/auth/refresh", { refresh_token: token });
+      if (!response.ok) {
+        const error = await readError(response);
+        if (response.status === 401) {
+          session.access = null;
+          sessionStorage.removeItem(REFRESH_KEY);
+          session.onLost();
+        }
+        throw error;
+      }
+      store(await response.json());
+    })().finally(() => { session.refreshing = null; });
+  }
+  return session.refreshing;
+}
+
+/** A valid access token, refreshed first when it expires within 30 seconds. */
+export async function accessToken() {
+  if (!session.access || Date.now() > session.expiresAt - 30000) await refresh();
+  return session.access;
+}
+
+/** Call the API; JSON in and out. Raises ApiError for any non-2xx answer. */
+export async function request(method, path, body, { raw = false, headers = {} } = {}) {
+  let response = await send(method, path, body, await accessToken(), headers);
+  if (response.status === 401) {
+    await refresh();
+    response = await send(method, path, body, session.access, headers);
+  }
+  if (!response.ok) throw await readError(response);
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+export const get = (path) => request("GET", path);
+export const post = (path, body) => request("POST", path, body);
+export const patch = (path, body) => request("PATCH", path, body);
+export const del = (path) => request("DELETE", path);

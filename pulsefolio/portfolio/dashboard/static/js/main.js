@@ -1,0 +1,78 @@
+// Start-up and routing: signed out shows sign-in; signed in shows the page named in the hash.
+
+import { accountsPage } from "./accounts.js";
+import { adminPage } from "./admin.js";
+import * as api from "./api.js";
+import { signInPage, signUpPage } from "./auth.js";
+import { notice, showPage } from "./dom.js";
+import { importPage } from "./imports.js";
+import { LiveStream } from "./live.js";
+import { leaveOverview, liveMessage, overviewPage } from "./overview.js";
+
+const state = { me: null, live: new LiveStream(liveMessage) };
+
+const PAGES = {
+  overview: () => overviewPage(),
+  accounts: () => accountsPage(state.me),
+  import: () => importPage(),
+  admin: () => (state.me.role === "admin" ? adminPage()
+    : showPage("Admin", notice("error", "This page is for administrators."))),
+};
+
+function routeName() {
+  return location.hash.replace(/^#\/?/, "").split("?")[0] || "overview";
+}
+
+function showSession(signedIn) {
+  document.getElementById("nav").hidden = !signedIn;
+  document.getElementById("session").hidden = !signedIn;
+  document.getElementById("nav-admin").hidden = !(signedIn && state.me?.role === "admin");
+  document.getElementById("user-email").textContent = signedIn ? state.me.email : "";
+}
+
+function signedOut(message) {
+  state.me = null;
+  state.live.stop();
+  leaveOverview();
+  showSession(false);
+  if (routeName() === "signup") signUpPage(afterSignIn);
+  else signInPage(afterSignIn, message);
+}
+
+async function afterSignIn() {
+  try {
+    state.me = await api.get("/api/v1/me");
+  } catch (error) {
+    signedOut(error.status === 401 ? "Your session has ended. Please sign in again." : error.message);
+    return;
+  }
+  showSession(true);
+  state.live.start();
+  if (["signin", "signup"].includes(routeName())) location.hash = "#/overview";
+  else route();
+}
+
+function route() {
+  const name = routeName();
+  if (!state.me) {
+    signedOut();
+    return;
+  }
+  if (name !== "overview") leaveOverview();
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.dataset.route === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  (PAGES[name] || PAGES.overview)();
+}
+
+api.onSessionLost(() => signedOut("Your session has ended. Please sign in again."));
+window.addEventListener("hashchange", route);
+document.getElementById("sign-out").addEventListener("click", async () => {
+  await api.logout();
+  location.hash = "#/signin";
+  signedOut("You are signed out.");
+});
+
+if (api.signedIn()) afterSignIn();
+else signedOut();

@@ -1,0 +1,388 @@
+"""The dashboard in headless Chromium against the real platform, through the Envoy gateway.
+
+One browser and one platform serve every test of the module; the tests run in file order and
+each leaves the browser signed in as the demo user.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.cli.stack import REPO
+
+pytestmark = pytest.mark.stack
+
+SCREENSHOT = REPO / "test-artifacts" / "overview.png"
+T = TypeVar("T")
+
+
+def wait(driver: WebDriver, until: Callable[[WebDriver], T], timeout: float = 15) -> T:
+    """``until(driver)`` once truthy; an element replaced while being read counts as not yet."""
+    waiting = WebDriverWait(
+        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return waiting.until(until)  # type: ignore[no-any-return]
+
+
+def shown(driver: WebDriver, css: str, timeout: float = 15) -> WebElement:
+    def visible(d: WebDriver) -> WebElement | None:
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        return found[0] if found and found[0].is_displayed() else None
+
+    return wait(driver, visible, timeout)
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    found = driver.find_elements(By.CSS_SELECTOR, css)
+    return found[0].text if found else ""
+
+
+def sign_in(driver: WebDriver, email: str, password: str) -> None:
+    """With the keyboard only: the e-mail field has focus, Tab leads to the password, Enter."""
+    wait(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "signin-email")
+    driver.switch_to.active_element.send_keys(email, Keys.TAB)
+    assert driver.switch_to.active_element.get_attribute("id") == "signin-password"
+    driver.switch_to.active_element.send_keys(password, Keys.ENTER)
+
+
+def open_page(driver: WebDriver, stack: dict[str, Any], route: str) -> None:
+    """Go to ``#/route``, signing in as the demo user when the page asks for it."""
+    driver.get(f"{stack['gateway_url']}/#/{route}")
+    first = shown(driver, "#signin-email, #nav:not([hidden])")
+    if first.get_attribute("id") != "nav":
+        sign_in(driver, stack["demo_email"], stack["demo_password"])
+    shown(driver, "#nav")
+
+
+def login(api: httpx.Client, email: str, password: str) -> dict[str, str]:
+    response = api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def demo(api: httpx.Client, stack: dict[str, Any]) -> dict[str, str]:
+    return login(api, stack["demo_email"], stack["demo_password"])
+
+
+def portfolio(api: httpx.Client, auth: dict[str, str]) -> dict[str, Any]:
+    response = api.get("/api/v1/portfolio", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def transaction_count(api: httpx.Client, auth: dict[str, str]) -> int:
+    total = 0
+    for account in api.get("/api/v1/accounts", headers=auth).json():
+        page = api.get(f"/api/v1/accounts/{account['id']}/transactions?limit=500", headers=auth)
+        total += len(page.json()["items"])
+    return total
+
+
+def publish_price(api: httpx.Client, stack: dict[str, Any], symbol: str, price: Decimal) -> None:
+    """Price ``symbol`` by hand from now on, as an admin does through the asset service."""
+    admin = login(api, "admin@pulsefolio.dev", stack["demo_password"])
+    body = {"sources": [{"source": "manual", "provider_symbol": symbol}]}
+    assert api.put(f"/api/v1/market/assets/{symbol}/sources", json=body, headers=admin).is_success
+    prices = {"prices": [{"symbol": symbol, "price": str(price), "currency": "USD"}]}
+    answer = api.put("/api/v1/market/manual-prices", json=prices, headers=admin)
+    assert answer.status_code == 200, answer.text
+
+
+def console_errors(driver: WebDriver) -> list[str]:
+    """Script errors and policy violations; failed requests the page handles are not errors."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
+    ]
+
+
+def test_wrong_password_is_refused_with_a_message(
+    browser: WebDriver, stack: dict[str, Any]
+) -> None:
+    browser.get(stack["gateway_url"] + "/")
+    sign_in(browser, stack["demo_email"], "not the password at all")
+    alert = shown(browser, "form.auth-form [role=alert]")
+    assert alert.text == "Wrong e-mail or password."
+    assert browser.find_element(By.ID, "nav").get_attribute("hidden") is not None
+
+
+def test_too_many_attempts_say_when_to_try_again(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client
+) -> None:
+    email = "guesser@example.org"
+    body = {"email": email, "password": "x" * 12}
+    with ThreadPoolExecutor(5) as pool:  # the limit per e-mail and address and minute
+        answers = list(pool.map(lambda _: api.post("/api/v1/auth/login", json=body), range(5)))
+    assert [a.status_code for a in answers] == [401] * 5
+    browser.get(stack["gateway_url"] + "/")
+    sign_in(browser, email, "y" * 12)
+    alert = shown(browser, "form.auth-form [role=alert]")
+    assert alert.text.startswith("Too many sign-in attempts. Try again in "), alert.text
+
+
+def test_demo_user_signs_in_and_sees_the_portfolio(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    browser.get(stack["gateway_url"] + "/")
+    sign_in(browser, stack["demo_email"], stack["demo_password"])
+    expected = portfolio(api, demo)
+    rows = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#holdings tbody tr"))
+    assert len(rows) == len(expected["holdings"]) > 0
+    total = browser.find_element(By.ID, "total-value").text
+    assert total.startswith("$") and "," in total  # the demo user counts in USD, en-US
+    symbols = {row.get_attribute("data-symbol") for row in rows}
+    assert symbols == {h["symbol"] for h in expected["holdings"]}
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".allocations figure svg")) == 3
+    # The demo's sales and dividends left cash: a Cash card, a row per balance, a Cash slice.
+    assert Decimal(expected["cash_value"]) > 0
+    assert browser.find_element(By.ID, "cash-value").text.startswith("$")
+    cash_rows = browser.find_elements(By.CSS_SELECTOR, "#cash-balances tbody tr")
+    assert len(cash_rows) == len(expected["cash"]) > 0
+    legend = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".legend-label")]
+    assert "Cash" in legend
+    assert not browser.find_element(By.ID, "nav-admin").is_displayed()
+    wait(browser, lambda d: "Live" in text_of(d, "#live-status"))
+    history = shown(browser, ".history-body > figure, .history-body > .notice", 30)
+    assert history.tag_name == "figure", history.text  # the value-over-time chart is drawn
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT))
+    print(f"overview screenshot: {SCREENSHOT}")
+    assert console_errors(browser) == []
+
+
+def test_new_price_changes_the_value_without_reload(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    open_page(browser, stack, "overview")
+    held = next(h for h in portfolio(api, demo)["holdings"] if h["currency"] == "USD")
+    new_price = (Decimal(held["price"]) * 2 + Decimal("0.37")).quantize(Decimal("0.01"))
+    wait(browser, lambda d: "Live" in text_of(d, "#live-status"))
+    row = f"#holdings tr[data-key='{held['account_id']}:{held['asset_id']}']"
+    before = shown(browser, "#total-value").text
+    browser.execute_script("window.__samePage = true;")
+
+    publish_price(api, stack, held["symbol"], new_price)
+
+    price_text = f"${new_price:,.2f}"
+    wait(browser, lambda d: text_of(d, f"{row} td[data-col=price]") == price_text, 20)
+    wait(browser, lambda d: text_of(d, "#total-value") != before)
+    assert browser.execute_script("return window.__samePage === true;")
+    assert "Last updated" in text_of(browser, "#last-updated")
+    # the page settles on the total the API reports
+    wait(
+        browser,
+        lambda d: (
+            portfolio(api, demo)["total_value"]
+            in d.find_element(By.ID, "total-value").text.replace(",", "").replace("$", "")
+        ),
+        10,
+    )
+
+
+def test_the_page_reconnects_after_the_gateway_drops_it(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    open_page(browser, stack, "overview")
+    wait(browser, lambda d: "Live" in text_of(d, "#live-status"))
+    browser.execute_script("window.__samePage = true;")
+    os.kill(stack["components"]["envoy"]["pid"], signal.SIGKILL)  # the supervisor restarts it
+    wait(browser, lambda d: "retrying" in text_of(d, "#live-status"), 10)
+    wait(browser, lambda d: text_of(d, "#live-status") == "Live", 20)
+
+    held = next(h for h in portfolio(api, demo)["holdings"] if h["currency"] == "USD")
+    new_price = (Decimal(held["price"]) + Decimal("1.11")).quantize(Decimal("0.01"))
+    publish_price(api, stack, held["symbol"], new_price)
+    row = f"#holdings tr[data-key='{held['account_id']}:{held['asset_id']}']"
+    wait(browser, lambda d: text_of(d, f"{row} td[data-col=price]") == f"${new_price:,.2f}", 20)
+    assert browser.execute_script("return window.__samePage === true;")
+    browser.get_log("browser")  # the refused attempts while the gateway was down are expected
+
+
+def test_a_purchase_appears_as_a_holding(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    held = {h["symbol"] for h in portfolio(api, demo)["holdings"]}
+    assets = api.get("/api/v1/assets?limit=200", headers=demo).json()
+    new = next(a for a in assets if a["symbol"] not in held and a["asset_class"] != "cash")
+    open_page(browser, stack, "accounts")
+    panel = shown(browser, "section.account")
+    panel.find_element(By.XPATH, ".//button[text()='Add transaction']").click()
+    form = shown(browser, "form.tx-form")
+    Select(form.find_element(By.NAME, "type")).select_by_value("BUY")
+    form.find_element(By.NAME, "asset_id").send_keys(new["symbol"])
+    form.find_element(By.NAME, "quantity").send_keys("abc")
+    form.find_element(By.NAME, "price").send_keys("12.5")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # the server's field error is shown next to the field it names
+    error = shown(browser, "form.tx-form [data-field=quantity] .field-error")
+    assert error.text
+    assert form.find_element(By.NAME, "quantity").get_attribute("aria-invalid") == "true"
+    quantity = form.find_element(By.NAME, "quantity")
+    quantity.clear()
+    quantity.send_keys("3")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, lambda d: "Buy recorded." in panel.text)
+    assert new["symbol"] in panel.find_element(By.CSS_SELECTOR, "table.tx").text
+
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-route=overview]").click()
+    row = shown(browser, f"#holdings tr[data-symbol='{new['symbol']}']")
+    assert row.find_element(By.CSS_SELECTOR, "td[data-col=quantity]").text == "3"
+
+    # correct the quantity, then delete the purchase: the holding follows each time
+    open_page(browser, stack, "accounts")
+    panel = shown(browser, "section.account")
+    line = wait(
+        browser,
+        lambda d: [
+            tr
+            for tr in panel.find_elements(By.CSS_SELECTOR, "table.tx tbody tr")
+            if tr.find_element(By.CSS_SELECTOR, "th").text == new["symbol"]
+        ],
+    )[0]
+    line.find_element(By.XPATH, ".//button[text()='Correct']").click()
+    quantity = shown(browser, "form.tx-form").find_element(By.NAME, "quantity")
+    assert quantity.get_attribute("value") == "3"
+    quantity.clear()
+    quantity.send_keys("4")
+    quantity.submit()
+    wait(browser, lambda d: "Transaction corrected." in panel.text)
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-route=overview]").click()
+    quantity_cell = f"#holdings tr[data-symbol='{new['symbol']}'] td[data-col=quantity]"
+    wait(browser, lambda d: text_of(d, quantity_cell) == "4")
+
+    open_page(browser, stack, "accounts")
+    panel = shown(browser, "section.account")
+    delete = shown(browser, f"section.account button[aria-label^='Delete Buy {new['symbol']} ']")
+    delete.click()
+    delete.click()  # the second press confirms
+    wait(browser, lambda d: "Transaction deleted." in panel.text)
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-route=overview]").click()
+    shown(browser, "#holdings tbody tr")
+    gone = f"#holdings tr[data-symbol='{new['symbol']}']"
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, gone))  # once the stream says
+    assert console_errors(browser) == []
+
+
+def test_an_account_exports_its_transactions_as_csv(
+    browser: WebDriver, stack: dict[str, Any], downloads: Path
+) -> None:
+    open_page(browser, stack, "accounts")
+    panel = shown(browser, "section.account")
+    rows = wait(browser, lambda d: panel.find_elements(By.CSS_SELECTOR, "table.tx tbody tr"))
+    panel.find_element(By.XPATH, ".//button[text()='Export CSV']").click()
+    saved = downloads / f"pulsefolio-{panel.get_attribute('data-account')}.csv"
+    wait(browser, lambda d: saved.exists() and saved.stat().st_size > 0)
+    lines = saved.read_text().splitlines()
+    assert {"date", "symbol", "type", "quantity", "price", "fee"} <= set(lines[0].split(","))
+    assert len(lines) - 1 == len(rows)
+
+
+def test_accounts_are_created_and_renamed(browser: WebDriver, stack: dict[str, Any]) -> None:
+    open_page(browser, stack, "accounts")
+    form = shown(browser, "form[aria-labelledby=new-account-h]")
+    form.find_element(By.NAME, "currency").clear()
+    form.find_element(By.NAME, "currency").send_keys("XX")
+    form.find_element(By.NAME, "name").send_keys("Side pot")
+    form.submit()
+    assert shown(browser, "[data-field=currency] .field-error").text  # the server's reason
+    form.find_element(By.NAME, "currency").clear()
+    form.find_element(By.NAME, "currency").send_keys("chf")
+    form.submit()
+    heading = wait(
+        browser,
+        lambda d: [
+            h
+            for h in d.find_elements(By.CSS_SELECTOR, "section.account h2")
+            if h.text == "Side pot"
+        ],
+    )[0]
+    panel = heading.find_element(By.XPATH, "./ancestor::section")
+    assert "CHF" in panel.text
+    panel.find_element(By.XPATH, ".//button[text()='Rename']").click()
+    name = panel.find_element(By.CSS_SELECTOR, "form.inline-form input[name=name]")
+    name.clear()
+    name.send_keys("Swiss pot")
+    name.submit()
+    wait(browser, lambda d: heading.text == "Swiss pot")
+    browser.refresh()
+    wait(
+        browser,
+        lambda d: (
+            "Swiss pot" in {h.text for h in d.find_elements(By.CSS_SELECTOR, "section.account h2")}
+        ),
+    )
+
+
+def test_csv_import_with_a_bad_row_reports_it_and_adds_nothing(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    before = transaction_count(api, demo)
+    symbol = portfolio(api, demo)["holdings"][0]["symbol"]
+    day = datetime.now(UTC).date().isoformat()
+    csv = (
+        "date,symbol,type,quantity,price,fee,currency,account\n"
+        f"{day},{symbol},BUY,1,10,0,,\n"
+        f"{day},{symbol},BUY,not-a-number,10,0,,\n"
+    )
+    open_page(browser, stack, "import")
+    content = shown(browser, "textarea[name=content]")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "select[name=account_id] option"))
+    browser.execute_script("arguments[0].value = arguments[1];", content, csv)
+    browser.find_element(By.ID, "import-preview").click()
+    errors = shown(browser, "#import-errors")
+    cells = [td.text for td in errors.find_elements(By.CSS_SELECTOR, "tbody tr td")]
+    assert cells[:2] == ["2", "quantity"], cells
+    assert len(errors.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
+    assert not browser.find_element(By.ID, "import-confirm").is_enabled()
+    assert "nothing was imported" in text_of(browser, "#import-status")
+    assert transaction_count(api, demo) == before
+    assert console_errors(browser) == []
+
+
+def test_admin_sees_source_health_and_price_age(browser: WebDriver, stack: dict[str, Any]) -> None:
+    open_page(browser, stack, "overview")
+    browser.find_element(By.ID, "sign-out").click()
+    sign_in(browser, "admin@pulsefolio.dev", stack["demo_password"])
+    shown(browser, "#nav-admin a").click()
+    assert shown(browser, "#admin-health").text.startswith("Status ok")
+    sources = browser.find_elements(By.CSS_SELECTOR, "#admin-sources tbody th")
+    assert "manual" in {s.text for s in sources}
+    ages = shown(browser, "#admin-staleness tbody tr", 20)
+    assert ages.find_element(By.CSS_SELECTOR, "th").text
+    assert console_errors(browser) == []
+
+
+def test_a_new_user_signs_up_and_starts_empty(browser: WebDriver, stack: dict[str, Any]) -> None:
+    open_page(browser, stack, "overview")
+    browser.find_element(By.ID, "sign-out").click()
+    shown(browser, "a[href='#/signup']").click()
+    form = shown(browser, "form[aria-labelledby=signup]")
+    form.find_element(By.NAME, "email").send_keys("newcomer@example.org")
+    form.find_element(By.NAME, "password").send_keys("short")
+    Select(form.find_element(By.NAME, "base_currency")).select_by_value("CHF")
+    form.submit()
+    assert "10" in shown(browser, "[data-field=password] .field-error").text
+    form.find_element(By.NAME, "password").send_keys(" but now long enough")
+    form.submit()
+    wait(browser, lambda d: "No holdings yet" in text_of(d, ".page-status .notice"))
+    assert text_of(browser, "#total-value") == "CHF 0.00"
+    assert text_of(browser, "#user-email") == "newcomer@example.org"
+    assert console_errors(browser) == []
