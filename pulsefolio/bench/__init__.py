@@ -1,0 +1,1 @@
+"""``pulsefolio bench``: the platform measured against its own ceilings."""

@@ -1,0 +1,192 @@
+"""One benchmark run: start the platform on a temporary data directory with N synthetic users,
+measure the seven figures, stop everything, and return the figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from pulsefolio.bench import propagation, report, wrk
+from pulsefolio.bench.stack import LOAD_FILE
+from pulsefolio.core.settings import Settings, load_settings
+from pulsefolio.core.tokens import issue_access_token
+from pulsefolio.runtime.ports import free_port, port_in_use
+from pulsefolio.runtime.services import settings_env
+
+TOKEN_SAMPLE = 50_000
+WARM_UP = 2.0
+REFRESHES = 10
+PORT_KEYS = (
+    "gateway_port", "gateway_admin_port", "asset_port", "postgres_port", "redis_port",
+    "nats_port", "nats_monitor_port", "kafka_port",
+)  # fmt: skip
+
+
+def _free_run(count: int) -> int:
+    while True:
+        first = free_port()
+        if all(not port_in_use("127.0.0.1", first + i) for i in range(1, count)):
+            return first
+
+
+def bench_settings(data_dir: Path, instances: int) -> Settings:
+    """Settings of the benchmark's platform: private ports, bench mode, no demo seed, no
+    scheduled refresh during the run, tokens outliving the longest run."""
+    ports = {key: free_port() for key in PORT_KEYS}
+    return load_settings(
+        data_dir=data_dir,
+        bench_mode=True,
+        demo_users=0,
+        portfolio_instances=instances,
+        portfolio_port=_free_run(instances),
+        refresh_interval=86_400.0,
+        access_token_minutes=24 * 60,
+        log_level="WARNING",
+        **ports,
+    )
+
+
+class Stack:
+    """The platform in a child process (``python -m pulsefolio.bench.stack``)."""
+
+    def __init__(self, settings: Settings, users: int, log: Path) -> None:
+        self.settings = settings
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pulsefolio.bench.stack", "--users", str(users)],
+                env=settings_env(settings), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.log = log
+
+    def wait_ready(self, timeout: float) -> dict[str, Any]:
+        path = self.settings.data_dir / "ready.json"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                info = json.loads(path.read_text())
+                if info.get("up_pid") == self.process.pid:
+                    return info  # type: ignore[no-any-return]
+            except (OSError, ValueError):
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"benchmark platform did not start:\n{self.log.read_text()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _tokens(settings: Settings, users: int, path: Path) -> list[str]:
+    sample = random.Random(5).sample(range(1, users + 1), min(users, TOKEN_SAMPLE))
+    tokens = [issue_access_token(settings, u, "user") for u in sample]
+    path.write_text("\n".join(tokens) + "\n")
+    return tokens
+
+
+def _memory_mb(components: dict[str, Any]) -> dict[str, float]:
+    return {
+        name: psutil.Process(c["pid"]).memory_info().rss / 2**20
+        for name, c in components.items()
+        if name.startswith("portfolio-")
+    }
+
+
+def _revaluation(urls: list[str]) -> dict[str, Any]:
+    per = [httpx.post(f"{u}/api/v1/bench/revalue?repeat=5", timeout=300).json() for u in urls]
+    first = per[0]
+    return {
+        "revalue_ms": first["revalue_seconds"] * 1000,
+        "floor_ms": first["floor_seconds"] * 1000,
+        "positions": int(first["positions"]),
+        "per_instance_ms": [round(p["revalue_seconds"] * 1000, 3) for p in per],
+    }
+
+
+def run(
+    users: int, instances: int, duration: float, *, refreshes: int = REFRESHES,
+    warm_up: float = WARM_UP, say: Callable[[str], None] = print, keep: Path | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the benchmark; ``keep`` keeps the data directory there instead of a temporary one."""
+    work = Path(tempfile.mkdtemp(prefix="pulsefolio-bench-")) if keep is None else keep
+    settings = bench_settings(work / "data", instances)
+    settings.secret()  # generated now so the tokens minted here verify in the services
+    figures: dict[str, Any] = {
+        "users": users, "instances": instances, "duration": duration,
+        "wrk": {"threads": wrk.THREADS, "connections": wrk.CONNECTIONS},
+        "machine": report.machine(),
+    }  # fmt: skip
+    began = time.monotonic()
+    say(f"starting the platform with {users:,} users on {work} …")
+    stack = Stack(settings, users, work / "stack.log")
+    try:
+        info = stack.wait_ready(timeout=3600)
+        figures["ready_seconds"] = round(time.monotonic() - began, 1)
+        figures["load"] = json.loads((settings.data_dir / LOAD_FILE).read_text())
+        components = info["components"]
+        figures["memory_mb"] = _memory_mb(components)
+        gateway = info["gateway_url"]
+        instance_urls = [
+            f"http://127.0.0.1:{c['port']}"
+            for n, c in components.items()
+            if n.startswith("portfolio-")
+        ]
+        tokens = _tokens(settings, users, work / "tokens.txt")
+        lua = wrk.script(work)
+        routes = {
+            "python_ceiling": "/api/v1/bench/fixed",
+            "portfolio_reads": "/api/v1/portfolio",
+            "naive_baseline": "/api/v1/bench/naive",
+        }
+        say("warming up …")
+        for path in routes.values() if warm_up else ():
+            wrk.run(gateway + path, warm_up, lua, work / "tokens.txt")
+        say("measuring the gateway ceiling …")
+        figures["gateway_ceiling"] = wrk.run(gateway + "/bench/fixed", duration, lua).as_dict()
+        for key, path in routes.items():
+            say(f"measuring {path} …")
+            figures[key] = wrk.run(gateway + path, duration, lua, work / "tokens.txt").as_dict()
+            say(f"  {figures[key]}")
+        say("measuring revaluation compute …")
+        figures["revaluation"] = _revaluation(instance_urls)
+        say(f"measuring propagation over {refreshes} full refreshes …")
+        try:
+            figures["propagation"] = asyncio.run(
+                propagation.measure(stack_settings(settings, info), gateway, instance_urls,
+                                    tokens[0], refreshes)
+            )  # fmt: skip
+        except Exception as exc:  # keep every other figure; the table says what failed
+            figures["propagation"] = {"error": f"{type(exc).__name__}: {exc}"}
+        figures["memory_mb_after"] = _memory_mb(components)
+        figures["ratios"] = report.ratios(figures)
+    finally:
+        stack.stop()
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def stack_settings(settings: Settings, info: dict[str, Any]) -> Settings:
+    """``settings`` with the running platform's server URLs."""
+    return settings.model_copy(
+        update={k: info[k] for k in ("database_url", "redis_url", "nats_url")}
+    )

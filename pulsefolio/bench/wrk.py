@@ -1,0 +1,88 @@
+"""Load generation with wrk: a Lua script picks a random token per request and reports the
+figures (requests, errors, latency percentiles including p99.9) as one JSON line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+WRK = "/usr/bin/wrk"
+THREADS = 1
+CONNECTIONS = 32
+MARK = "BENCH_JSON "
+SCRIPT = """
+local tokens = {}
+init = function(args)
+  if args[1] then
+    for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  end
+  math.randomseed(os.time())
+end
+request = function()
+  if #tokens == 0 then return wrk.format("GET") end
+  local token = tokens[math.random(#tokens)]
+  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. token})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '%s{"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,' ..
+    '"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"p999_us":%d}\\n',
+    "MARK", summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(99),
+    latency:percentile(99.9)))
+end
+""".replace("MARK", MARK)
+
+
+@dataclass(frozen=True)
+class Load:
+    """One wrk run's figures."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    errors: int
+    requests: int
+    bytes_per_response: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def script(directory: Path) -> Path:
+    path = directory / "bench.lua"
+    path.write_text(SCRIPT)
+    return path
+
+
+def run(
+    url: str, seconds: float, lua: Path, tokens: Path | None = None, *,
+    threads: int = THREADS, connections: int = CONNECTIONS,
+) -> Load:  # fmt: skip
+    """Drive ``url`` for ``seconds`` with wrk; ``tokens`` (one per line) become Bearer headers."""
+    argv = [
+        WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
+        "-s", str(lua), url,
+    ]  # fmt: skip
+    if tokens is not None:
+        argv += ["--", str(tokens)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 60)
+    line = next((x for x in done.stdout.splitlines() if x.startswith(MARK)), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no figures:\n{done.stdout}\n{done.stderr}")
+    f = json.loads(line[len(MARK) :])
+    requests = int(f["requests"])
+    errors = sum(int(f[k]) for k in ("connect", "read", "write", "status", "timeout"))
+    return Load(
+        rps=requests / (f["duration_us"] / 1e6),
+        p50_ms=f["p50_us"] / 1000,
+        p99_ms=f["p99_us"] / 1000,
+        p999_ms=f["p999_us"] / 1000,
+        errors=errors,
+        requests=requests,
+        bytes_per_response=f["bytes"] / requests if requests else 0.0,
+    )

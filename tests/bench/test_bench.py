@@ -1,0 +1,51 @@
+"""A tiny benchmark run through the real command: every figure is produced (not how fast)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from pulsefolio.bench.report import LOADS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_tiny_run_produces_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pulsefolio.cli.main", "bench", "--users", "200",
+         "--instances", "1", "--duration", "1", "--refreshes", "1", "--warm-up", "1",
+         "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = json.loads(out.read_text())
+    assert figures["users"] == 200 and figures["load"]["positions"] == 200 * 20
+    for key, _ in LOADS:
+        load = figures[key]
+        assert load["requests"] > 0 and load["rps"] > 0, key
+        assert load["errors"] == 0, key
+        assert 0 < load["p50_ms"] <= load["p99_ms"] <= load["p999_ms"], key
+    # The Python ceiling serves a real portfolio answer's size; so do the real and naive routes.
+    sizes = [figures[k]["bytes_per_response"] for k, _ in LOADS[1:]]
+    assert min(sizes) > 0.8 * max(sizes)
+    propagation = figures["propagation"]
+    assert propagation["refreshes"] == 1
+    for part in ("instances", "client", "store", "publish"):
+        assert 0 < propagation[part]["p50_ms"] <= propagation[part]["p99_ms"], part
+    revaluation = figures["revaluation"]
+    assert revaluation["positions"] == 200 * 20
+    assert revaluation["revalue_ms"] > 0 and revaluation["floor_ms"] > 0
+    assert list(figures["memory_mb"]) == ["portfolio-1"]
+    assert all(mb > 20 for mb in figures["memory_mb"].values())
+    assert all(v is not None and math.isfinite(v) for v in figures["ratios"].values())
+    table = done.stdout
+    for label in ("Gateway ceiling", "Python ceiling", "/api/v1/portfolio", "Naive", "Propagation",
+                  "Revaluation", "Resident memory", "reads_vs_naive"):  # fmt: skip
+        assert label in table, label
+    work = re.search(r" on (\S+) …", done.stderr)
+    assert work is not None and not Path(work.group(1)).exists()  # stopped and cleaned up
