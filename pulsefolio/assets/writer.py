@@ -1,29 +1,28 @@
-"""Writing one cycle's results, in batches: history, cache, then stream.
+"""Writing one cycle's results: history and outbox together, then the cache, then the stream.
 
-Order matters. The price history in PostgreSQL goes first, being the record that must not miss a
-price; then the Redis cache, whose newer-only script says which assets actually changed; then
-one stream message per changed asset or FX pair. A message the stream could not take waits in
-an outbox and is sent again, first, on every later cycle; JetStream drops the copies it already
-has by their dedup ids, so a retried batch that partly got through is harmless.
-
-The outbox lives in memory: if this process dies while NATS is down, those messages are lost,
-though the cache and history have the prices and the next cycle publishes newer ones.
+The price history, the FX rates and one stream message per quote and rate go into PostgreSQL in
+one transaction (the shared outbox, :mod:`pulsefolio.core.outbox`): a stored price always has
+its message stored too, so no crash or stream outage can lose an update. Then the Redis cache, whose
+newer-only script says which assets changed (a cache outage does not stop the cycle: the history
+has the prices and the cache is rebuilt from it when Redis returns). Last, the outbox is
+published; if the stream is down the messages wait in the table for the relay.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pulsefolio.assets import repository
+from pulsefolio.assets import outbox, repository
+from pulsefolio.assets.outbox import OutboxRelay
 from pulsefolio.core.cache import PriceCache
 from pulsefolio.core.domain import FxRate, PriceQuote
-from pulsefolio.core.events import encode_fx, encode_quote, fx_dedup_id, quote_dedup_id
-from pulsefolio.core.stream import Outgoing, Stream, Topic
+from pulsefolio.core.stream import Stream
 
 log = logging.getLogger(__name__)
 
@@ -38,28 +37,15 @@ class WriteReport:
     pending: int
 
 
-class Outbox:
-    """Stream messages not yet accepted, oldest first, at most ``limit`` (oldest dropped)."""
+class _Joined:
+    """Lets the repository's ``engine.begin()`` writers join an open transaction."""
 
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit
-        self._messages: dict[str, Outgoing] = {}
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
 
-    def __len__(self) -> int:
-        return len(self._messages)
-
-    def add(self, messages: Sequence[Outgoing]) -> None:
-        for message in messages:
-            self._messages[message.dedup_id] = message
-        while len(self._messages) > self.limit:
-            dropped = next(iter(self._messages))
-            del self._messages[dropped]
-            log.warning("outbox full: dropped %s", dropped)
-
-    def take(self) -> list[Outgoing]:
-        messages = list(self._messages.values())
-        self._messages.clear()
-        return messages
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        yield self._conn
 
 
 class PriceWriter:
@@ -70,13 +56,13 @@ class PriceWriter:
         stream: Stream,
         *,
         publish_timeout: float = 10.0,
-        outbox: Outbox | None = None,
+        relay: OutboxRelay | None = None,
     ) -> None:
         self.engine = engine
         self.cache = cache
-        self.stream = stream
-        self.publish_timeout = publish_timeout
-        self.outbox = outbox or Outbox()
+        self.relay = relay or OutboxRelay(
+            engine, stream, publish_timeout=publish_timeout, name="price-outbox-relay"
+        )
 
     async def write(
         self,
@@ -84,44 +70,31 @@ class PriceWriter:
         quotes: Sequence[PriceQuote],
         fx: Sequence[FxRate],
     ) -> WriteReport:
-        """Store the chosen quotes and rates, publish what changed; return what happened."""
-        history = await repository.insert_history(
-            self.engine, [(asset_ids[q.symbol], q) for q in quotes]
-        )
-        fx_rows = await repository.insert_fx(self.engine, fx)
+        """Store the chosen quotes and rates, publish them; return what happened."""
         rates = list(fx)
-        changed_prices = set(await self.cache.put_prices(quotes))
-        changed_fx = set(await self.cache.put_fx(rates))
-        messages = [
-            Outgoing(Topic.PRICES, q.symbol, encode_quote(q), quote_dedup_id(q))
-            for q in quotes
-            if q.symbol in changed_prices
-        ] + [
-            Outgoing(Topic.FX, r.pair, encode_fx(r), fx_dedup_id(r))
-            for r in rates
-            if r.pair in changed_fx
-        ]
-        published = await self.flush(messages)
+        async with self.engine.begin() as conn:
+            joined = _Joined(conn)
+            history = await repository.insert_history(
+                joined,  # type: ignore[arg-type]
+                [(asset_ids[q.symbol], q) for q in quotes],
+            )
+            fx_rows = await repository.insert_fx(joined, rates)  # type: ignore[arg-type]
+            await outbox.store(conn, outbox.messages(quotes, rates))
+        try:
+            changed_prices = await self.cache.put_prices(quotes)
+            changed_fx = await self.cache.put_fx(rates)
+        except (RedisError, OSError) as exc:
+            log.warning("price cache unavailable (%s); prices kept in the history", exc)
+            changed_prices, changed_fx = [q.symbol for q in quotes], [r.pair for r in rates]
+        published = await self.flush()
         return WriteReport(
             history, fx_rows, sorted(changed_prices), sorted(changed_fx), published,
-            len(self.outbox),
+            await outbox.pending(self.engine),
         )  # fmt: skip
 
-    async def flush(self, messages: Sequence[Outgoing] = ()) -> int:
-        """Publish the outbox, then ``messages``; keep all of them if the stream fails."""
-        self.outbox.add(messages)
-        queued = self.outbox.take()
-        if not queued:
+    async def flush(self) -> int:
+        """Publish the outbox now, unless the relay already knows the stream is down."""
+        if self.relay.down:
+            self.relay.wake()
             return 0
-        try:
-            return await asyncio.wait_for(self.stream.publish(queued), self.publish_timeout)
-        except asyncio.CancelledError:
-            self.outbox.add(queued)
-            raise
-        except Exception as exc:
-            self.outbox.add(queued)
-            log.warning(
-                "stream publish failed (%s: %s); %d messages wait in the outbox",
-                type(exc).__name__, exc, len(self.outbox),
-            )  # fmt: skip
-            return 0
+        return await self.relay.try_flush()

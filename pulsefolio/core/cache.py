@@ -9,20 +9,33 @@ Key layout (``{ns}`` is the namespace, ``pulsefolio`` by default)::
 
 Writes go through one Lua script per batch, so a whole refresh is one round trip and a price
 never moves backwards in time: a quote no newer than the one held is ignored, atomically.
+
+The cache holds nothing the database lacks: :func:`rebuild` refills it from the latest row per
+asset in ``price_history`` and per pair in ``fx_rates`` (through the same newer-only script), and
+:class:`CacheWatch` notices Redis going away and coming back so a service can rebuild or fall
+back at the right moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.domain import FxRate, PriceQuote
 from pulsefolio.core.events import decode_fx, decode_quote, encode_fx, encode_quote
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _NEWER_ONLY = """
 local updated = {}
@@ -102,3 +115,106 @@ class PriceCache:
         await self._client.delete(
             self._prices, f"{self._prices}:asof", self._fx, f"{self._fx}:asof"
         )
+
+
+LATEST_PRICES = text(
+    """
+    SELECT DISTINCT ON (h.asset_id) a.symbol, h.price, h.currency, h.as_of, h.fetched_at,
+           h.source, h.previous_close
+    FROM price_history h JOIN assets a ON a.id = h.asset_id
+    ORDER BY h.asset_id, h.as_of DESC, h.fetched_at DESC
+    """
+)
+LATEST_FX = text(
+    """
+    SELECT DISTINCT ON (base, quote) base, quote, rate, as_of, fetched_at, source
+    FROM fx_rates ORDER BY base, quote, as_of DESC, fetched_at DESC
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    prices: int  # latest prices found in the history
+    fx: int
+    changed_prices: int  # of which the cache lacked or held older
+    changed_fx: int
+
+
+async def stored_latest(engine: AsyncEngine) -> tuple[list[PriceQuote], list[FxRate]]:
+    """The latest stored price of every asset and rate of every pair."""
+    async with engine.connect() as conn:
+        prices = [PriceQuote(**row._mapping) for row in await conn.execute(LATEST_PRICES)]
+        rates = [FxRate(**row._mapping) for row in await conn.execute(LATEST_FX)]
+    return prices, rates
+
+
+async def rebuild(engine: AsyncEngine, cache: PriceCache) -> Rebuilt:
+    """Refill the cache from the database; newer-only, so it never moves a price backwards."""
+    prices, rates = await stored_latest(engine)
+    changed_prices = await cache.put_prices(prices)
+    changed_fx = await cache.put_fx(rates)
+    return Rebuilt(len(prices), len(rates), len(changed_prices), len(changed_fx))
+
+
+Callback = Callable[[], Awaitable[None]]
+
+
+class CacheWatch:
+    """Pings Redis every ``interval`` seconds and calls ``on_up`` when it answers after not
+    answering (and at the first answer), ``on_down`` when it stops answering. A callback that
+    fails is tried again at the next ping."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        on_up: Callback | None = None,
+        on_down: Callback | None = None,
+        interval: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.on_up = on_up
+        self.on_down = on_down
+        self.interval = interval
+        self.up: bool | None = None  # None until the first ping
+        self.changes = 0
+
+    async def _alive(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self.client.ping(), self.interval + 2.0))
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    async def check(self) -> None:
+        """One ping; on a change, the callback (the state moves only once it succeeded)."""
+        alive = await self._alive()
+        if alive == self.up:
+            return
+        callback = self.on_up if alive else self.on_down
+        try:
+            if callback is not None:
+                await callback()
+        except Exception as exc:
+            log.warning("cache %s handler failed: %s: %s", "up" if alive else "down",
+                        type(exc).__name__, exc)  # fmt: skip
+            return
+        if self.up is not None:
+            log.warning("price cache is %s", "back" if alive else "unreachable")
+        self.up = alive
+        self.changes += 1
+
+    async def run(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.interval)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[CacheWatch]:
+        task = asyncio.create_task(self.run(), name="cache-watch")
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

@@ -10,7 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import FrameType
 from typing import Any
 
@@ -20,7 +20,9 @@ from pulsefolio.core.db.urls import with_database
 from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import Settings
 from pulsefolio.runtime import bootstrap, preflight, state
+from pulsefolio.runtime.backup import schedule
 from pulsefolio.runtime.layout import Layout, secret_file
+from pulsefolio.runtime.replication import topology
 from pulsefolio.runtime.servers import envoy, nats, postgres, redis, tansu
 from pulsefolio.runtime.services import assets_spec, portfolio_spec
 from pulsefolio.runtime.spec import ProcessSpec
@@ -72,6 +74,7 @@ class Platform:
             "demo_email": s.demo_email,
             "demo_password": self.demo_password,
             "database_url": s.database_url,
+            "database_replica_url": s.database_replica_url,
             "redis_url": s.redis_url,
             "nats_url": s.nats_url,
             "up_pid": os.getpid(),
@@ -121,20 +124,29 @@ def _servers(platform: Platform, report: Report) -> Settings:
     """Start the embedded servers whose URL is unset; return settings with every URL filled."""
     s = platform.settings
     urls: dict[str, str] = {}
+    topology.check_roles(s)
     if s.database_url is None:
         spec = postgres.spec(
-            s.data_dir, host=s.host, port=s.postgres_port, system_user=s.postgres_system_user
+            s.data_dir,
+            host=s.host,
+            port=s.postgres_port,
+            system_user=s.postgres_system_user,
+            options=topology.primary_options(s),
         )
         _start(platform, report, spec)
+        if s.replicas:  # before any commit: with replicas on, commits wait for the replica
+            _start(platform, report, topology.replica_spec(s))
         assert spec.url is not None
         asyncio.run(postgres.ensure_database(with_database(spec.url, "postgres", driver=None)))
-        urls["database_url"] = spec.url
+        urls |= topology.database_urls(s) if s.replicas else {"database_url": spec.url}
     else:
         platform.external.add("postgres")
     if s.redis_url is None:
         spec = redis.spec(s.data_dir, host=s.host, port=s.redis_port)
         _start(platform, report, spec)
         urls["redis_url"] = spec.url or ""
+        if s.replicas:
+            _start(platform, report, topology.redis_replica_spec(s))
     else:
         platform.external.add("redis")
     if s.nats_url is None and s.stream == "kafka":
@@ -173,8 +185,20 @@ def _database(platform: Platform, report: Report) -> None:
         report("[ok] demo data seeded")
 
 
-def up(settings: Settings, *, report: Report = print, bench_mode: bool = False) -> int:
+def up(
+    settings: Settings,
+    *,
+    report: Report = print,
+    bench_mode: bool = False,
+    prepare: Callable[[Settings], None] | None = None,
+    service_timeout: float | None = None,
+) -> int:
     """Run the platform until SIGINT/SIGTERM. Returns the exit code.
+
+    ``prepare`` runs once the database is migrated and before the services start (the benchmark
+    bulk-loads its users there); ``settings.bench_mode`` also turns the gateway's bench route on.
+    ``service_timeout`` overrides how long a portfolio instance may take to start (loading a
+    million users' positions takes minutes).
 
     Raises ConfigurationError (before anything starts) for settings that cannot work, and
     StartFailed if a component does not come up; every child is stopped in both cases.
@@ -194,10 +218,18 @@ def up(settings: Settings, *, report: Report = print, bench_mode: bool = False) 
         try:
             platform.settings = _servers(platform, report)
             _database(platform, report)
+            if prepare is not None:
+                prepare(platform.settings)
             s = platform.settings
             instances = [portfolio_spec(s, index) for index in range(s.portfolio_instances)]
+            if service_timeout is not None:
+                instances = [replace(spec, start_timeout=service_timeout) for spec in instances]
             _start(platform, report, assets_spec(s), *instances)
-            _start(platform, report, envoy.spec(s, bench_mode=bench_mode))
+            if s.backup_interval > 0:
+                _start(
+                    platform, report, schedule.spec(s, embedded="postgres" not in platform.external)
+                )
+            _start(platform, report, envoy.spec(s, bench_mode=bench_mode or s.bench_mode))
             info = platform.ready_info()
             state.write_json(layout.ready_file, info)
             platform.ready = True

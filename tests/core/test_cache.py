@@ -1,14 +1,26 @@
-"""The Redis price cache against a real Redis."""
+"""The Redis price cache against a real Redis: newer-only writes, rebuild from PostgreSQL, and
+noticing Redis go and come back."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
-from pulsefolio.core.cache import PriceCache, connect_redis
+from pulsefolio.core.cache import CacheWatch, PriceCache, Rebuilt, connect_redis, rebuild
+from pulsefolio.core.db.models import Asset, PriceHistory
+from pulsefolio.core.db.models import FxRate as FxRateRow
 from pulsefolio.core.domain import FxRate, PriceQuote
+from pulsefolio.runtime.ports import free_port, port_in_use
+from pulsefolio.runtime.servers.redis import EXECUTABLE, config_text
 
 T0 = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
@@ -61,3 +73,89 @@ class TestFx:
         assert await cache.put_fx([rate]) == ["EURUSD"]
         assert await cache.put_fx([stale]) == []
         assert (await cache.get_fx())["EURUSD"].rate == Decimal("1.0705")
+
+
+class TestRebuild:
+    async def test_latest_stored_prices_fill_the_cache_newer_only(
+        self, cache: PriceCache, database_url: str
+    ) -> None:
+        engine = create_async_engine(database_url, poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                ids = {
+                    s: await conn.scalar(
+                        insert(Asset).values(symbol=s, name=s, asset_class="stock", currency="USD")
+                        .returning(Asset.id)
+                    )
+                    for s in ("AAPL", "MSFT")
+                }  # fmt: skip
+                await conn.execute(insert(PriceHistory), [
+                    {"asset_id": ids[s], "as_of": T0 + timedelta(minutes=m), "source": "a",
+                     "price": Decimal(p), "currency": "USD", "previous_close": Decimal("9")}
+                    for s, m, p in (("AAPL", 0, "10"), ("AAPL", 1, "11.5"), ("MSFT", 0, "400"))
+                ])  # fmt: skip
+                await conn.execute(insert(FxRateRow), [
+                    {"base": "EUR", "quote": "USD", "as_of": T0 + timedelta(minutes=m),
+                     "source": "a", "rate": Decimal(r)}
+                    for m, r in ((0, "1.1"), (1, "1.2"))
+                ])  # fmt: skip
+            newer = quote("MSFT", "401", T0 + timedelta(hours=1))
+            await cache.put_prices([newer])
+
+            done = await rebuild(engine, cache)
+
+            assert done == Rebuilt(prices=2, fx=1, changed_prices=1, changed_fx=1)
+            held = await cache.get_prices()
+            assert (held["AAPL"].price, held["AAPL"].previous_close) == (Decimal("11.5"), 9)
+            assert held["MSFT"] == newer  # the cache's newer price stays
+            assert (await cache.get_fx())["EURUSD"].rate == Decimal("1.2")
+            assert await rebuild(engine, cache) == Rebuilt(2, 1, 0, 0)
+        finally:
+            await engine.dispose()
+
+
+def _redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    """A private redis-server, returned once it accepts connections."""
+    config = directory / "redis.conf"
+    config.write_text(config_text(directory, "127.0.0.1", port))
+    server = subprocess.Popen([str(EXECUTABLE), str(config)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not port_in_use("127.0.0.1", port):
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    return server
+
+
+class TestCacheWatch:
+    async def test_reports_down_and_back(self, tmp_path: Path) -> None:
+        port, events = free_port(), []
+
+        async def up() -> None:
+            events.append("up")
+
+        async def down() -> None:
+            events.append("down")
+
+        server = _redis(port, tmp_path)
+        client = connect_redis(f"redis://127.0.0.1:{port}/0")
+        watch = CacheWatch(client, on_up=up, on_down=down, interval=0.2)
+        try:
+            async with watch.running():
+                await _until(lambda: events == ["up"])
+                server.kill()
+                server.wait()
+                await _until(lambda: events == ["up", "down"])
+                server = _redis(port, tmp_path)
+                await _until(lambda: events == ["up", "down", "up"])
+        finally:
+            server.kill()
+            server.wait()
+            await client.aclose()
+        assert watch.up is True
+
+
+async def _until(condition, within: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)

@@ -21,8 +21,12 @@ POOL_DEFAULTS: dict[str, Any] = {
 
 
 def create_engine(database_url: str, **kw: Any) -> AsyncEngine:
-    """An asyncpg engine for any PostgreSQL URL form; ``kw`` overrides the pool defaults."""
-    options = {**POOL_DEFAULTS, **kw}
+    """An asyncpg engine for any PostgreSQL URL form; ``kw`` overrides the pool defaults.
+
+    Statement parameters (password hashes, token hashes, users' data) stay out of error
+    messages and logs.
+    """
+    options = {"hide_parameters": True, **POOL_DEFAULTS, **kw}
     if options.get("poolclass") is not None:
         for key in ("pool_size", "max_overflow", "pool_timeout"):
             options.pop(key, None)

@@ -1,8 +1,34 @@
-"""PostgreSQL URL helpers: one URL in the settings, the right dialect for each client."""
+"""PostgreSQL URL helpers: one URL in the settings, the right dialect for each client.
+
+A URL may name several servers, as SQLAlchemy spells it: ``postgresql://u:p@/db?host=h1:5432&
+host=h2:5433&target_session_attrs=read-write``. The plain (``driver=None``) form, for asyncpg and
+the libpq tools, then lists them in the authority instead (``u:p@h1:5432,h2:5433/db``): each of
+those clients tries the servers in order and keeps the first that has the asked-for role, which
+is how every service follows the primary after a failover.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.engine import URL, make_url
+
+
+def hosts(url: str) -> list[str]:
+    """The ``host:port`` entries of a URL that names several servers ([] for a single one)."""
+    value = make_url(url).query.get("host", ())
+    listed = [value] if isinstance(value, str) else list(value)
+    return [entry for entry in listed if ":" in entry]
+
+
+def multi_host(
+    user: str, password: str, addresses: list[str], database: str, session_attrs: str
+) -> str:
+    """A SQLAlchemy-form URL naming several ``host:port`` servers, tried in that order."""
+    query = urlencode(
+        [("host", address) for address in addresses] + [("target_session_attrs", session_attrs)]
+    )
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@/{database}?{query}"
 
 
 def with_database(url: str, database: str | None = None, *, driver: str | None = "asyncpg") -> str:
@@ -14,4 +40,16 @@ def with_database(url: str, database: str | None = None, *, driver: str | None =
     if database is not None:
         parsed = parsed.set(database=database)
     parsed = parsed.set(drivername=f"postgresql+{driver}" if driver else "postgresql")
+    if driver is None and hosts(url):
+        return _plain_multi_host(parsed)
     return parsed.render_as_string(hide_password=False)
+
+
+def _plain_multi_host(parsed: URL) -> str:
+    addresses = ",".join(hosts(parsed.render_as_string(hide_password=False)))
+    query = {key: value for key, value in parsed.query.items() if key != "host"}
+    credentials = quote(parsed.username or "", safe="")
+    if parsed.password is not None:
+        credentials += ":" + quote(str(parsed.password), safe="")
+    suffix = f"?{urlencode(query, doseq=True)}" if query else ""
+    return f"postgresql://{credentials}@{addresses}/{parsed.database or ''}{suffix}"

@@ -1,30 +1,68 @@
-"""Tell every portfolio instance that a user's positions changed, after the write committed.
+"""Tell every portfolio instance that a user's positions changed, durably.
 
-Published on :attr:`Topic.POSITIONS` keyed by user id, so one user's changes stay in order.
-``account_id`` 0 means "the whole user" (a base-currency change, say). A failed publish is
-logged, not raised: the write has committed, and instances also reload on start.
+A write calls :func:`record` before its commit: the PositionChanged goes into the shared outbox
+(:mod:`pulsefolio.core.outbox`) in the write's own transaction, so the change and its message
+commit together or not at all. After the commit, :func:`announce` wakes this instance's relay
+(started by :func:`position_relay` in the app's lifespan), which publishes it on
+:attr:`Topic.POSITIONS` keyed by user id; while the stream is down the message waits in
+``stream_outbox`` and any relay sends it when the stream returns. ``account_id`` 0 means "the
+whole user" (a base-currency change, say).
+
+Consumers reload the user from the database on any change, so two changes of one user arriving
+in either order, or one arriving twice, leave every instance with the committed positions.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from pulsefolio.core import outbox
 from pulsefolio.core.events import PositionChanged
+from pulsefolio.core.outbox import OutboxRelay
 from pulsefolio.core.stream import Outgoing, Stream, Topic
 
 log = logging.getLogger(__name__)
 
 WHOLE_USER = 0
+# The relay of each open stream: services receive the stream, and wake the relay behind it.
+_relays: weakref.WeakKeyDictionary[Stream, OutboxRelay] = weakref.WeakKeyDictionary()
 
 
-async def announce(stream: Stream, user_id: int, account_id: int = WHOLE_USER) -> str:
-    """Publish one PositionChanged; returns its change id."""
+def message(change: PositionChanged) -> Outgoing:
+    return Outgoing(
+        Topic.POSITIONS, str(change.user_id), change.encode(), f"pos:{change.change_id}"
+    )
+
+
+async def record(session: AsyncSession, user_id: int, account_id: int = WHOLE_USER) -> str:
+    """Store one PositionChanged in the session's open transaction; returns its change id."""
     change = PositionChanged(user_id, account_id, uuid.uuid4().hex)
-    try:
-        await stream.publish(
-            [Outgoing(Topic.POSITIONS, str(user_id), change.encode(), f"pos:{change.change_id}")]
-        )
-    except Exception:
-        log.exception("could not publish position change for user %s", user_id)
+    await outbox.store(session, [message(change)])
     return change.change_id
+
+
+def announce(stream: Stream) -> None:
+    """After the commit: have the relay behind ``stream`` send what was recorded."""
+    relay = _relays.get(stream)
+    if relay is None:
+        log.warning("no outbox relay runs on this stream; position changes wait for another")
+        return
+    relay.wake()
+
+
+@asynccontextmanager
+async def position_relay(engine: AsyncEngine, stream: Stream) -> AsyncIterator[OutboxRelay]:
+    """Run this instance's outbox relay for as long as the context is open."""
+    relay = OutboxRelay(engine, stream, name="position-outbox-relay")
+    _relays[stream] = relay
+    try:
+        async with relay.running():
+            yield relay
+    finally:
+        _relays.pop(stream, None)

@@ -23,6 +23,7 @@ async def positions_of(
             Asset.currency,
             Position.quantity,
             Position.cost_basis,
+            Position.cost_basis_base,
             Position.average_cost,
             Position.realized_gain,
             Position.dividends,

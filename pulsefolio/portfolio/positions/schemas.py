@@ -1,4 +1,6 @@
-"""Response models of positions and cash balances (amounts in the asset's currency)."""
+"""Response models of positions and cash balances (amounts in the asset's currency, except
+``cost_basis_base``: the open lots' cost in the owner's base currency at trade-date rates,
+null when a purchase has no rate)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ class Position(BaseModel):
     currency: str
     quantity: DecimalOut
     cost_basis: DecimalOut
+    cost_basis_base: DecimalOut | None
     average_cost: DecimalOut
     realized_gain: DecimalOut
     dividends: DecimalOut

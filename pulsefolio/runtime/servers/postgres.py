@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -36,10 +37,11 @@ class PostgresLayout:
     password_file: Path
 
     @classmethod
-    def under(cls, data_dir: Path) -> PostgresLayout:
+    def under(cls, data_dir: Path, cluster: str = "postgres") -> PostgresLayout:
+        """The cluster ``cluster`` of a data directory; every cluster shares one password."""
         return cls(
-            data=data_dir / "postgres",
-            socket_dir=data_dir / "run" / "postgres",
+            data=data_dir / cluster,
+            socket_dir=data_dir / "run" / cluster,
             password_file=data_dir / "postgres-password",
         )
 
@@ -102,6 +104,16 @@ def initdb(layout: PostgresLayout, run_as: RunAs | None, *, fast: bool = False) 
         pwfile.unlink(missing_ok=True)
 
 
+def give_tree(path: Path, run_as: RunAs | None) -> None:
+    """Hand ``path`` and everything under it to ``run_as`` (a cluster copied in as root)."""
+    if run_as is None:
+        return
+    for folder, _, files in os.walk(path):
+        os.chown(folder, run_as.uid, run_as.gid)
+        for name in files:
+            os.chown(os.path.join(folder, name), run_as.uid, run_as.gid)
+
+
 def _remove_stale_lock(path: Path) -> bool:
     """Drop a lock file (``postmaster.pid``, a socket's ``.lock``) left by a crash, unless its
     postmaster still runs; True if it was removed.
@@ -131,13 +143,25 @@ def spec(
     system_user: str,
     fast: bool = False,
     name: str = "postgres",
+    options: tuple[str, ...] = (),
+    create: Callable[[PostgresLayout, RunAs | None], None] | None = None,
 ) -> ProcessSpec:
-    """PostgreSQL on ``host:port`` with its cluster in ``<data_dir>/postgres``.
+    """PostgreSQL on ``host:port`` with its cluster in ``<data_dir>/<name>``.
 
     ``fast`` trades durability for speed (no fsync): for throw-away test servers only.
+    ``options`` are more ``name=value`` server settings; ``create`` makes a missing cluster
+    instead of initdb (a replica copies its primary).
     """
-    layout = PostgresLayout.under(data_dir)
+    layout = PostgresLayout.under(data_dir, name)
     run_as = system_account(system_user)
+
+    def init() -> None:
+        if create is not None and not (layout.data / "PG_VERSION").exists():
+            give(layout.data, run_as, 0o700)
+            create(layout, run_as)
+            give_tree(layout.data, run_as)
+        initdb(layout, run_as, fast=fast)
+
     argv = [
         str(BIN_DIR / "postgres"),
         "-D",
@@ -151,6 +175,8 @@ def spec(
         "-c",
         "max_connections=200",
     ]
+    for option in options:
+        argv += ["-c", option]
     if fast:
         argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     return ProcessSpec(
@@ -162,7 +188,7 @@ def spec(
         ready=pg_isready(BIN_DIR, host, port),
         grace=30.0,
         stop_signal=signal.SIGINT,
-        init=lambda: initdb(layout, run_as, fast=fast),
+        init=init,
         port=port,
         url=url(host, port, layout),
     )

