@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -42,15 +43,32 @@ def issue_access_token(
     return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM)
 
 
+def _keys(settings: Settings) -> list[str]:
+    """The signing key, then the one it replaced (rotation: both verify, only the first signs)."""
+    previous = settings.secret_key_previous
+    return [settings.secret(), *([previous.get_secret_value()] if previous else [])]
+
+
+def _decode(settings: Settings, token: str) -> dict[str, Any]:
+    *earlier, last = _keys(settings)
+    for key in earlier:
+        try:
+            return _decode_with(token, key)
+        except jwt.InvalidSignatureError:
+            continue
+    return _decode_with(token, last)
+
+
+def _decode_with(token: str, key: str) -> dict[str, Any]:
+    return jwt.decode(
+        token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "role", "type"]}
+    )
+
+
 def verify_access_token(settings: Settings, token: str) -> TokenClaims:
     """The claims of a valid access token; raises Unauthorized for anything else."""
     try:
-        claims = jwt.decode(
-            token,
-            settings.secret(),
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp", "role", "type"]},
-        )
+        claims = _decode(settings, token)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("access token expired") from exc
     except jwt.InvalidTokenError as exc:

@@ -3,23 +3,65 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.errors import PulsefolioError, RateLimited, ValidationFailed
 from pulsefolio.core.stream import Stream
 
 CHECK_TIMEOUT = 2.0
+_ARGUMENT = re.compile(r"query argument \$\d+: (.*?) \(")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: str = Field(description="The error's kind, such as NotFound or ValidationFailed.")
+    detail: str
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="Invalid input: each field's path and what is wrong."
+    )
+
+
+_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
+
+
+def _document_error_body(app: FastAPI) -> None:
+    """Describe 422 answers in OpenAPI as they are sent (ErrorBody), not as FastAPI's default;
+    a route documenting a 422 body of its own may still answer request validation's."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ErrorBody.model_json_schema()
+                schemas.pop("ValidationError", None)
+            for operation in (op for path in document["paths"].values() for op in path.values()):
+                content = operation.get("responses", {}).get("422", {}).get("content", {})
+                body = content.get("application/json", {})
+                if body.get("schema", {}).get("$ref", _VALIDATION_REF) != _VALIDATION_REF:
+                    body["schema"] = {"anyOf": [body["schema"], {"$ref": _VALIDATION_REF}]}
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Render PulsefolioError and request validation as ``{"error", "detail", "fields"?}``."""
+    _document_error_body(app)
 
     @app.exception_handler(PulsefolioError)
     async def _ours(request: Request, exc: PulsefolioError) -> JSONResponse:
@@ -39,6 +81,42 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         body = {"error": "ValidationFailed", "detail": "invalid request", "fields": fields}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        invalid = data_error_fields(request, exc)
+        if invalid is None:
+            raise exc
+        body = {"error": "ValidationFailed", "detail": "a value is out of range", "fields": invalid}
+        return JSONResponse(body, status_code=422)
+
+
+def _is_data_error(error: BaseException) -> bool:
+    """asyncpg's DataError: its client-side one (a value that cannot be encoded) or the server's
+    class 22 (data exception: out of range, too long, invalid text)."""
+    return any(
+        kind.__name__ == "DataError" and kind.__module__.startswith("asyncpg")
+        for kind in type(error).__mro__
+    )
+
+
+def data_error_fields(request: Request, exc: DBAPIError) -> dict[str, str] | None:
+    """For a value the database cannot hold (an id past 64 bits, an oversized number), the
+    request's fields that carry it; None for any other database error.
+
+    Such a value passes validation (Python integers and decimals are unbounded) and fails only
+    when bound to a query, inside the transaction, so nothing has been written.
+    """
+    cause: BaseException | None = exc.orig
+    while cause is not None and not _is_data_error(cause):
+        cause = cause.__cause__
+    if cause is None:
+        return None
+    match = _ARGUMENT.search(str(cause))
+    value = match.group(1) if match else None
+    given = [*request.path_params.items(), *request.query_params.items()]
+    named = {name: "out of range" for name, sent in given if value is not None and sent == value}
+    return named or {"body": f"out of range: {cause}".split("\n")[0][:200]}
 
 
 async def check(probe: Callable[[], Awaitable[object]]) -> str:
@@ -72,9 +150,21 @@ async def dependency_health(
     return {"status": verdict, **checks}
 
 
+# Loggers that write statements' rows, or requests' URLs and headers, at DEBUG: kept at
+# WARNING whatever the level, since those carry password hashes and tokens.
+DATA_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "httpx", "httpcore", "uvicorn.access")
+
+
+def configure_logging(level: str, name: str) -> None:
+    """Every service's logging: ``level`` for our own records, never the data loggers'."""
+    logging.basicConfig(format=f"%(levelname)s {name}: %(message)s")
+    logging.getLogger().setLevel(level)
+    for data_logger in DATA_LOGGERS:
+        logging.getLogger(data_logger).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 def serve(name: str, build: Callable[[], FastAPI], port: int) -> int:
     """Run a service's app on ``port`` with uvloop and httptools; exit 2 on bad settings."""
-    import logging
     import sys
 
     import uvicorn
@@ -83,7 +173,7 @@ def serve(name: str, build: Callable[[], FastAPI], port: int) -> int:
     from pulsefolio.core.settings import load_settings, require_servers
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format=f"%(levelname)s {name}: %(message)s")
+    configure_logging(settings.log_level, name)
     try:
         require_servers(settings)
         app = build()

@@ -11,17 +11,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import Settings
 
 HEALTH_PATH = "/api/v1/health"
 MARKET_PREFIX = "/api/v1/market/"
 STREAM_PREFIX = "/api/v1/portfolio/stream"
+# Paths limited to ``gateway_auth_per_minute`` requests each, on top of the services' own
+# per-account login limit.
+AUTH_PATHS = ("/api/v1/auth/login", "/api/v1/auth/register")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# Sent unless the service set its own (the dashboard sends a stricter policy of its own).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+RATE_LIMITED_BODY = {"error": "RateLimited", "detail": "too many requests; try again later"}
 _T = "type.googleapis.com/envoy."
+_RATE_LIMIT = "envoy.filters.http.local_ratelimit"
+_RATE_LIMIT_TYPE = _T + "extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
 
 
 def _address(host: str, port: int) -> dict[str, Any]:
@@ -82,7 +94,40 @@ def _retry_policy(retry_on: str = SAFE_RETRY_ON) -> dict[str, Any]:
     }
 
 
-def _routes(bench_mode: bool) -> list[dict[str, Any]]:
+def _header(key: str, value: str, action: str = "OVERWRITE_IF_EXISTS_OR_ADD") -> dict[str, Any]:
+    return {"header": {"key": key, "value": value}, "append_action": action}
+
+
+def _rate_limit(per_minute: int) -> dict[str, Any]:
+    """A token bucket of ``per_minute`` requests, refilled every minute, for one route."""
+    always = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+    return {
+        "@type": _RATE_LIMIT_TYPE,
+        "stat_prefix": "auth_rate_limit",
+        "token_bucket": {
+            "max_tokens": per_minute,
+            "tokens_per_fill": per_minute,
+            "fill_interval": "60s",
+        },
+        "filter_enabled": {**always, "runtime_key": "auth_rate_limit_enabled"},
+        "filter_enforced": {**always, "runtime_key": "auth_rate_limit_enforced"},
+        "response_headers_to_add": [_header("Retry-After", "60")],
+    }
+
+
+def _auth_routes(settings: Settings) -> list[dict[str, Any]]:
+    return [
+        {
+            "match": {"path": path},
+            "route": {"cluster": "portfolio", "timeout": "30s", "retry_policy": _retry_policy()},
+            "typed_per_filter_config": {_RATE_LIMIT: _rate_limit(settings.gateway_auth_per_minute)},
+            "response_headers_to_add": [_header("Cache-Control", "no-store")],
+        }
+        for path in AUTH_PATHS
+    ]
+
+
+def _routes(settings: Settings, bench_mode: bool) -> list[dict[str, Any]]:
     routes: list[dict[str, Any]] = []
     if bench_mode:
         routes.append(
@@ -91,29 +136,86 @@ def _routes(bench_mode: bool) -> list[dict[str, Any]]:
                 "direct_response": {"status": 200, "body": {"inline_string": "ok"}},
             }
         )
+    routes += _auth_routes(settings)
     for prefix, cluster, timeout in (
         (MARKET_PREFIX, "assets", "15s"),
         # the live stream is a long-lived WebSocket: no route timeout
         (STREAM_PREFIX, "portfolio", "0s"),
+        ("/api/", "portfolio", "30s"),
         ("/", "portfolio", "30s"),
     ):
-        routes.append(
+        # API answers carry users' data: no cache may keep them
+        headers = [_header("Cache-Control", "no-store")] if prefix.startswith("/api/") else []
+        for match, retry_on in (
+            ({"prefix": prefix, "headers": [IDEMPOTENT_METHODS]}, IDEMPOTENT_RETRY_ON),
+            ({"prefix": prefix}, SAFE_RETRY_ON),
+        ):
+            routes.append(
+                {
+                    "match": match,
+                    "route": {
+                        "cluster": cluster,
+                        "timeout": timeout,
+                        "retry_policy": _retry_policy(retry_on),
+                    },
+                    "response_headers_to_add": headers,
+                }
+            )
+    return routes
+
+
+def _security_headers(settings: Settings) -> list[dict[str, Any]]:
+    headers = [_header(key, value) for key, value in SECURITY_HEADERS.items()]
+    headers.append(_header("Content-Security-Policy", CONTENT_SECURITY_POLICY, "ADD_IF_ABSENT"))
+    if _tls(settings):
+        headers.append(_header("Strict-Transport-Security", HSTS))
+    return headers
+
+
+def _tls(settings: Settings) -> dict[str, Any] | None:
+    """The listener's TLS transport socket when a certificate and key are configured."""
+    cert, key = settings.gateway_tls_cert, settings.gateway_tls_key
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigurationError("gateway_tls_cert and gateway_tls_key must be set together")
+    return {
+        "name": "envoy.transport_sockets.tls",
+        "typed_config": {
+            "@type": _T + "extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+            "common_tls_context": {
+                "tls_params": {"tls_minimum_protocol_version": "TLSv1_2"},
+                "tls_certificates": [
+                    {
+                        "certificate_chain": {"filename": str(cert)},
+                        "private_key": {"filename": str(key)},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _rate_limited_reply() -> dict[str, Any]:
+    """Envoy's own 429 (from the rate limit) as JSON shaped like the services' errors."""
+    return {
+        "mappers": [
             {
-                "match": {"prefix": prefix, "headers": [IDEMPOTENT_METHODS]},
-                "route": {
-                    "cluster": cluster,
-                    "timeout": timeout,
-                    "retry_policy": _retry_policy(IDEMPOTENT_RETRY_ON),
+                "filter": {
+                    "status_code_filter": {
+                        "comparison": {
+                            "op": "EQ",
+                            "value": {"default_value": 429, "runtime_key": "local_reply_429"},
+                        }
+                    }
+                },
+                "body_format_override": {
+                    "json_format": RATE_LIMITED_BODY,
+                    "content_type": "application/json",
                 },
             }
-        )
-        routes.append(
-            {
-                "match": {"prefix": prefix},
-                "route": {"cluster": cluster, "timeout": timeout, "retry_policy": _retry_policy()},
-            }
-        )
-    return routes
+        ]
+    }
 
 
 def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, Any]:
@@ -130,22 +232,22 @@ def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, 
                 {
                     "name": "pulsefolio",
                     "domains": ["*"],
-                    "routes": _routes(bench_mode),
-                    "response_headers_to_add": [
-                        {
-                            "header": {"key": key, "value": value},
-                            "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
-                        }
-                        for key, value in SECURITY_HEADERS.items()
-                    ],
+                    "routes": _routes(settings, bench_mode),
+                    "response_headers_to_add": _security_headers(settings),
                 }
             ],
         },
+        "local_reply_config": _rate_limited_reply(),
         "http_filters": [
+            # without a bucket of its own it limits only routes that configure one
+            {
+                "name": _RATE_LIMIT,
+                "typed_config": {"@type": _RATE_LIMIT_TYPE, "stat_prefix": "rate_limit"},
+            },
             {
                 "name": "envoy.filters.http.router",
                 "typed_config": {"@type": _T + "extensions.filters.http.router.v3.Router"},
-            }
+            },
         ],
     }
     listener = {
@@ -158,7 +260,8 @@ def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, 
                         "name": "envoy.filters.network.http_connection_manager",
                         "typed_config": manager,
                     }
-                ]
+                ],
+                **({"transport_socket": tls} if (tls := _tls(settings)) else {}),
             }
         ],
     }

@@ -59,3 +59,14 @@ class TestVerify:
         first, second = Settings(data_dir=tmp_path), Settings(data_dir=tmp_path)
         claims = verify_access_token(second, issue_access_token(first, 5, Role.USER))
         assert claims.user_id == 5
+
+
+class TestFileSecret:
+    def test_read_once_per_settings_object(self, tmp_path: Path) -> None:
+        """Verification on every request must not read the data directory's key file."""
+        settings = Settings(data_dir=tmp_path / "data")
+        token = issue_access_token(settings, 5, Role.USER)
+        (tmp_path / "data" / "secret.key").unlink()
+        assert verify_access_token(settings, token).user_id == 5
+        with pytest.raises(Unauthorized, match="invalid"):
+            verify_access_token(Settings(data_dir=tmp_path / "data"), token)

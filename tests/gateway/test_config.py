@@ -19,6 +19,7 @@ from pulsefolio.gateway import render_config
 from pulsefolio.runtime.ports import free_port
 from pulsefolio.runtime.servers import envoy as envoy_server
 from pulsefolio.runtime.supervisor import Supervisor
+from tests.cli.stack import free_run
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -56,18 +57,21 @@ class TestRender:
         assert check["http_health_check"]["path"] == "/api/v1/health"
         assert (check["unhealthy_threshold"], check["healthy_threshold"]) == (2, 1)
         assert clusters["assets"]["outlier_detection"]["consecutive_gateway_failure"] == 2
-        routes = _routes(config)
+        auth, routes = _routes(config)[:2], _routes(config)[2:]
+        assert [r["match"]["path"] for r in auth] == ["/api/v1/auth/login", "/api/v1/auth/register"]
         assert [r["match"]["prefix"] for r in routes] == [
             "/api/v1/market/",
             "/api/v1/market/",
             "/api/v1/portfolio/stream",
             "/api/v1/portfolio/stream",
+            "/api/",
+            "/api/",
             "/",
             "/",
         ]
         assert {r["route"]["cluster"] for r in routes[:2]} == {"assets"}
         assert routes[2]["route"]["timeout"] == "0s"
-        idempotent, any_method = routes[4], routes[5]
+        idempotent, any_method = routes[6], routes[7]
         assert idempotent["match"]["headers"][0]["name"] == ":method"
         assert "reset" in idempotent["route"]["retry_policy"]["retry_on"].split(",")
         # a request of any method is retried only if it never reached a backend
@@ -79,7 +83,7 @@ class TestRender:
 
     def test_bench_mode_adds_fixed_route_first(self, tmp_path: Path) -> None:
         routes = _routes(render_config(_settings(tmp_path), bench_mode=True))
-        assert routes[0]["match"] == {"path": "/bench/fixed"}
+        assert routes[0]["match"] == {"path": "/bench/fixed"}  # before every other route
         assert routes[0]["direct_response"]["status"] == 200
 
     def test_envoy_accepts_it(self, tmp_path: Path) -> None:
@@ -115,7 +119,7 @@ def _backend(port: int, name: str) -> ThreadingHTTPServer:
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[tuple[Settings, list[ThreadingHTTPServer]]]:
-    first, asset = free_port(), free_port()
+    first, asset = free_run(2), free_port()
     settings = _settings(tmp_path, portfolio_port=first, asset_port=asset, portfolio_instances=1)
     # a second portfolio instance right after the first, as portfolio_ports() lays them out
     backends = [_backend(first, "p1"), _backend(first + 1, "p2"), _backend(asset, "assets")]

@@ -5,8 +5,10 @@ short-lived access JWT (from login or refresh) or a personal API token (``pf_...
 Browsers cannot set headers on a WebSocket, so :func:`current_user_ws` also takes the token from
 the ``access_token`` query parameter.
 
-The user row is read on every request (one primary-key probe) rather than trusted from the JWT,
-so a deleted user or a changed base currency takes effect at once.
+The JWT is verified in-process on every request (signature, expiry, type). The user row behind
+a token is read from the database only when :mod:`.cache` does not hold it (a few seconds), so
+most requests open no database session at all: a deleted user or a revoked API token is refused
+within ``cache.TTL_SECONDS``, at once when the change went through this instance.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket, WebSocketException, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import verify_access_token
+from pulsefolio.portfolio.auth.cache import api_token_key, cache_for, user_key
+from pulsefolio.portfolio.auth.repository import IdentityQuery
 from pulsefolio.portfolio.resources import Resources
 
 API_TOKEN_PREFIX = "pf_"  # noqa: S105 (a prefix, not a secret)
@@ -40,10 +45,16 @@ def get_resources(request: Request) -> Resources:
 
 
 async def get_session(
+    request: Request,
     resources: Annotated[Resources, Depends(get_resources)],
 ) -> AsyncIterator[AsyncSession]:
-    """One session per request; services commit explicitly, anything else is rolled back."""
-    async with AsyncSession(resources.engine, expire_on_commit=False) as session:
+    """One session per request; services commit explicitly, anything else is rolled back.
+
+    With a read replica, GET and HEAD read from it and callers read their own writes
+    (:meth:`Resources.session`).
+    """
+    session = await resources.session(request.method, request.headers.get("authorization"))
+    async with session:
         yield session
 
 
@@ -56,27 +67,48 @@ def _bearer(header: str | None) -> str:
     return token.strip()
 
 
-async def authenticate(resources: Resources, session: AsyncSession, token: str) -> CurrentUser:
+async def authenticate(resources: Resources, token: str) -> CurrentUser:
     """The user a token belongs to; raises Unauthorized for an invalid, expired or revoked one."""
     from pulsefolio.portfolio.auth import repository
 
+    cache = cache_for(resources.engine)
     if token.startswith(API_TOKEN_PREFIX):
-        user = await repository.user_by_api_token(session, token)
+        key = api_token_key(repository.token_hash(token))
+        query = repository.identity_by_api_token(token)
     else:
-        claims = verify_access_token(resources.settings, token)
-        user = await repository.user_by_id(session, claims.user_id)
-    if user is None:
+        user_id = verify_access_token(resources.settings, token).user_id
+        key = user_key(user_id)
+        query = repository.identity_by_id(user_id)
+    cached: CurrentUser | None = cache.get(key)
+    if cached is not None:
+        return cached
+    row = await _read_identity(resources, cache.reader, token, query)
+    if row is None:
         raise Unauthorized("invalid or revoked token")
-    return CurrentUser(user.id, user.email, Role(user.role), user.base_currency)
+    found = CurrentUser(row.id, row.email, Role(row.role), row.base_currency)
+    cache.put(key, found.id, found)
+    return found
+
+
+async def _read_identity(
+    resources: Resources, reader: AsyncEngine, token: str, query: IdentityQuery
+) -> Row[int, str, Role, str] | None:
+    """One row, in one round trip (autocommit: no BEGIN, no ROLLBACK) on the primary; with a
+    replica, through :meth:`Resources.session`, so a token issued by a write just before
+    (sign-up, login) is seen even when the replica lags."""
+    if resources.read_engine is None:
+        async with reader.connect() as conn:
+            return (await conn.execute(query)).first()
+    async with await resources.session("GET", f"Bearer {token}") as session:
+        return (await session.execute(query)).first()
 
 
 async def current_user(
-    request: Request,
-    resources: Annotated[Resources, Depends(get_resources)],
-    session: Annotated[AsyncSession, Depends(get_session)],
+    request: Request, resources: Annotated[Resources, Depends(get_resources)]
 ) -> CurrentUser:
-    """The caller of an HTTP route, from ``Authorization: Bearer``; 401 otherwise."""
-    return await authenticate(resources, session, _bearer(request.headers.get("authorization")))
+    """The caller of an HTTP route, from ``Authorization: Bearer``; 401 otherwise. Opens no
+    database session unless the caller is not cached."""
+    return await authenticate(resources, _bearer(request.headers.get("authorization")))
 
 
 async def current_user_ws(websocket: WebSocket) -> CurrentUser:
@@ -90,8 +122,7 @@ async def current_user_ws(websocket: WebSocket) -> CurrentUser:
     try:
         if not token:
             token = _bearer(websocket.headers.get("authorization"))
-        async with AsyncSession(resources.engine, expire_on_commit=False) as session:
-            return await authenticate(resources, session, token)
+        return await authenticate(resources, token)
     except Unauthorized as exc:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.detail) from exc
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import ApiToken, RefreshToken, User
+from pulsefolio.core.domain import Role
 
 
 def token_hash(token: str) -> str:
@@ -25,10 +26,20 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return result.scalar_one_or_none()
 
 
-async def user_by_api_token(session: AsyncSession, token: str) -> User | None:
+IDENTITY = (User.id, User.email, User.role, User.base_currency)
+IdentityQuery = Select[int, str, Role, str]
+
+
+def identity_by_id(user_id: int) -> IdentityQuery:
+    """What a request needs to know of its caller, by user id."""
+    return select(*IDENTITY).where(User.id == user_id)
+
+
+def identity_by_api_token(token: str) -> IdentityQuery:
+    """The caller behind a personal API token, if it is neither revoked nor expired."""
     now = datetime.now(UTC)
-    result = await session.execute(
-        select(User)
+    return (
+        select(*IDENTITY)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == token_hash(token),
@@ -36,7 +47,6 @@ async def user_by_api_token(session: AsyncSession, token: str) -> User | None:
             or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
         )
     )
-    return result.scalar_one_or_none()
 
 
 async def refresh_token_for_update(session: AsyncSession, token: str) -> RefreshToken | None:
