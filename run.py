@@ -53,8 +53,26 @@ def ensure_installed(extra: str) -> None:
     stamp.write_text(digest)
 
 
+# Debian packages the test suite drives: the dashboard's browser tests and the benchmark's load
+# generator. Installed when missing and this user may install them.
+SYSTEM_PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver", "wrk": "wrk"}
+
+
+def ensure_system_packages() -> None:
+    missing = [pkg for binary, pkg in SYSTEM_PACKAGES.items() if shutil.which(binary) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(f"pulsefolio: the tests need these Debian packages: {' '.join(missing)}")
+    print(f"pulsefolio: installing {' '.join(missing)} (first run only)", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
 def run_tests(args: list[str]) -> int:
     ensure_installed("dev")
+    ensure_system_packages()
     bin_dir = VENV / "bin"
     steps = [
         [str(bin_dir / "ruff"), "check", "."],

@@ -1,13 +1,16 @@
 """The asset data service's ASGI application (its own small API, behind the gateway).
 
-The lifespan opens the connections, builds the sources and starts the refresh loop, which
-contests the fetching lease; ``refresh=False`` leaves the loop stopped (tests drive cycles
-through ``POST /api/v1/market/refresh``), and ``sources`` replaces the built-in catalogue.
+The lifespan opens the connections, builds the sources, starts the stream outbox's relay and
+the cache watch (which rebuilds the price cache at start and whenever Redis comes back), and
+starts the refresh loop, which contests the fetching lease; ``refresh=False`` leaves the loop
+stopped (tests drive cycles through ``POST /api/v1/market/refresh``), and ``sources`` replaces
+the built-in catalogue.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -21,12 +24,21 @@ from pulsefolio.assets.lease import AdvisoryLease
 from pulsefolio.assets.market.endpoints import metrics_router
 from pulsefolio.assets.market.endpoints import router as market_router
 from pulsefolio.assets.refresh import RefreshLoop
-from pulsefolio.assets.resources import open_resources
+from pulsefolio.assets.resources import Resources, open_resources
 from pulsefolio.assets.sources.base import Source
+from pulsefolio.core.cache import CacheWatch, rebuild
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.web import install_error_handlers
 
 USER_AGENT = "pulsefolio-assets/1"
+log = logging.getLogger(__name__)
+
+
+async def _rebuild(resources: Resources) -> None:
+    """At start and whenever Redis returns: refill the cache from the price history."""
+    done = await rebuild(resources.engine, resources.cache)
+    log.info("price cache rebuilt: %d prices (%d changed), %d rates (%d changed)",
+             done.prices, done.changed_prices, done.fx, done.changed_fx)  # fmt: skip
 
 
 def create_app(
@@ -53,10 +65,12 @@ def create_app(
                 board=StatusBoard(resources.redis, settings.namespace),
                 lease=AdvisoryLease(database_url, settings.namespace),
             )
+            watch = CacheWatch(resources.redis, on_up=lambda: _rebuild(resources))
             if refresh:
                 loop.start()
             try:
-                yield {"resources": resources, "refresh": loop}
+                async with loop.writer.relay.running(), watch.running():
+                    yield {"resources": resources, "refresh": loop, "cache_watch": watch}
             finally:
                 await loop.stop()
                 if sources is None:

@@ -10,6 +10,7 @@ missing key never turns into failing calls.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,27 +43,39 @@ def _key(settings: Settings, name: str) -> str | None:
     return secret or None
 
 
-_FIRST_PRICES = text(
-    "SELECT DISTINCT ON (ph.asset_id) a.symbol, ph.price FROM price_history ph"
-    " JOIN assets a ON a.id = ph.asset_id ORDER BY ph.asset_id, ph.as_of, ph.source"
+_LATEST_PRICES = text(
+    "SELECT a.symbol, p.price, p.as_of FROM assets a CROSS JOIN LATERAL ("
+    " SELECT ph.price, ph.as_of FROM price_history ph WHERE ph.asset_id = a.id"
+    " ORDER BY ph.as_of DESC, ph.source LIMIT 1) p"
 )
 
 
-async def first_prices(engine: AsyncEngine) -> dict[str, Decimal]:
-    """Each asset's oldest stored price: where its simulated walk starts, in every process."""
+_LATEST_USD_RATES = text(
+    "SELECT DISTINCT ON (quote) quote, rate, as_of FROM fx_rates WHERE base = 'USD'"
+    " ORDER BY quote, as_of DESC, source"
+)
+
+
+async def latest_prices(engine: AsyncEngine) -> dict[str, tuple[Decimal, datetime]]:
+    """Each asset's latest stored price and its time, and each currency's latest rate per US
+    dollar (as ``FX:<code>``): where the simulated walks go on from, so the first live prices
+    join the stored history (the demo's daily closes and rates) without a jump."""
     async with engine.connect() as conn:
-        rows = await conn.execute(_FIRST_PRICES)
-        return {symbol: price for symbol, price in rows}
+        rows = list(await conn.execute(_LATEST_PRICES))
+        rates = await conn.execute(_LATEST_USD_RATES)
+    anchors = {symbol: (price, as_of) for symbol, price, as_of in rows}
+    anchors.update({f"FX:{quote}": (rate, as_of) for quote, rate, as_of in rates})
+    return anchors
 
 
 def simulated_market(
-    settings: Settings, start_prices: dict[str, Decimal] | None = None
+    settings: Settings, anchors: dict[str, tuple[Decimal, datetime]] | None = None
 ) -> SimulatedMarket:
     """The demo market: seeded like the demo data, one step per refresh interval."""
     return SimulatedMarket(
         seed=settings.demo_seed,
         step_seconds=settings.refresh_interval,
-        start_prices=start_prices,
+        anchors=anchors,
     )
 
 
@@ -70,7 +83,7 @@ async def build_sources(
     settings: Settings, client: httpx.AsyncClient, engine: AsyncEngine
 ) -> dict[str, Source]:
     sources: dict[str, Source] = {
-        "simulated": simulated_market(settings, await first_prices(engine)),
+        "simulated": simulated_market(settings, await latest_prices(engine)),
         "manual": ManualSource(HistoryManualStore(engine)),
     }
     for cls in KEYLESS:

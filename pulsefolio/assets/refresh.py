@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets import repository
@@ -142,8 +143,12 @@ class RefreshLoop:
         started, clock = datetime.now(UTC), time.monotonic()
         plans = await repository.load_plans(self.engine, self.default_sources)
         pairs = await repository.fx_pairs(self.engine)
-        held = await self.cache.get_prices([plan.symbol for plan in plans])
-        held_fx = await self.cache.get_fx([str(pair) for pair in pairs])
+        try:
+            held = await self.cache.get_prices([plan.symbol for plan in plans])
+            held_fx = await self.cache.get_fx([str(pair) for pair in pairs])
+        except (RedisError, OSError) as exc:  # the history still takes the prices
+            log.warning("price cache unavailable (%s); pricing every asset afresh", exc)
+            held, held_fx = {}, {}
         fx_sources = [name for name in self.fx_sources if name in self.selector.sources]
         choice, fx_choice = await asyncio.gather(
             self.selector.select(plans, held),

@@ -12,7 +12,21 @@ from typing import Any
 
 import click
 
-from pulsefolio.cli import assets, down, migrate, seed, status, up
+from pulsefolio.cli import (
+    assets,
+    backup,
+    bench,
+    bench_history,
+    cache,
+    down,
+    failover,
+    migrate,
+    restore,
+    seed,
+    soak,
+    status,
+    up,
+)
 from pulsefolio.cli.context import CliContext
 from pulsefolio.core.errors import PulsefolioError
 from pulsefolio.runtime.supervisor import Interrupted, StartFailed
@@ -61,6 +75,13 @@ _COMMANDS = [
     migrate.migrate,
     seed.seed,
     assets.assets,
+    backup.backup,
+    restore.restore,
+    failover.failover,
+    cache.cache,
+    soak.soak,
+    bench.bench,
+    bench_history.bench_history,
 ]
 for _command in _COMMANDS:
     main.add_command(_command)

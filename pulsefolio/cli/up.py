@@ -20,10 +20,19 @@ from pulsefolio.runtime import platform
     default=None,
     help="Embedded stream broker: NATS [default], or Kafka protocol (Tansu, memory only).",
 )
+@click.option(
+    "--replicas", is_flag=True, default=None, help="Also run PostgreSQL and Redis replicas."
+)
 @pass_cli
-def up(cli: CliContext, instances: int | None, bench_mode: bool, stream: str | None) -> None:
+def up(
+    cli: CliContext,
+    instances: int | None,
+    bench_mode: bool,
+    stream: str | None,
+    replicas: bool | None,
+) -> None:
     """Start PostgreSQL, Redis, NATS (or Tansu), the services and the gateway."""
-    settings = cli.settings(portfolio_instances=instances, stream=stream)
+    settings = cli.settings(portfolio_instances=instances, stream=stream, replicas=replicas)
     console = Console(highlight=False)
 
     def report(message: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +43,13 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address every embedded server binds to.")
     gateway_port: int = Field(8400, description="Envoy listener: the platform's one entry point.")
     gateway_admin_port: int = Field(8401, description="Envoy admin interface (loopback only).")
+    gateway_auth_per_minute: int = Field(
+        60, ge=1, description="Logins, and sign-ups, per minute the gateway lets through."
+    )
+    gateway_tls_cert: Path | None = Field(
+        None, description="PEM certificate chain: the gateway serves HTTPS and sends HSTS."
+    )
+    gateway_tls_key: Path | None = Field(None, description="PEM private key of gateway_tls_cert.")
     portfolio_port: int = Field(8410, description="First portfolio-service port; one per instance.")
     asset_port: int = Field(8420, description="Asset data service port.")
     postgres_port: int = Field(55432, description="Embedded PostgreSQL port.")
@@ -76,14 +84,39 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Signs access tokens; unset: generated once into the data directory."
     )
+    secret_key_previous: SecretStr | None = Field(
+        None, description="The key before the last rotation: its tokens stay valid until expiry."
+    )
     access_token_minutes: int = Field(15, gt=0, description="Lifetime of an access token.")
     refresh_token_days: int = Field(30, gt=0, description="Lifetime of a refresh token.")
 
     demo_users: int = Field(250, ge=0, description="Users `up` seeds into an empty database.")
     demo_seed: int = Field(42, description="Random seed of the demo data.")
     demo_email: str = Field("demo@pulsefolio.dev", description="The demo user's e-mail.")
+    import_max_bytes: int = Field(
+        5_000_000, gt=0, description="Largest import file accepted, in bytes (UTF-8)."
+    )
 
+    backup_dir: Path | None = Field(
+        None, description="Where backups go; unset: <data-dir>/backups."
+    )
+    backup_interval: float = Field(
+        0.0, ge=0, description="Seconds between scheduled backups under `up`; 0: none."
+    )
+    backup_keep: int = Field(7, ge=1, description="Scheduled backups kept; older ones deleted.")
+    replicas: bool = Field(False, description="`up` also runs a PostgreSQL and a Redis replica.")
+    postgres_replica_port: int = Field(55433, description="Embedded PostgreSQL replica port.")
+    redis_replica_port: int = Field(56380, description="Embedded Redis replica port.")
+    database_replica_url: str | None = Field(
+        None, description="Where the portfolio service reads (GET, HEAD); unset: the primary."
+    )
+    read_your_writes_wait: float = Field(
+        0.5, ge=0, description="Seconds a read waits for the replica to replay the user's write."
+    )
     log_level: str = Field("INFO", description="Log level of every service.")
+    bench_mode: bool = Field(
+        False, description="Adds the benchmark routes (gateway /bench/fixed, /api/v1/bench/*)."
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -112,6 +145,11 @@ class Settings(BaseSettings):
         """The token-signing secret: from settings, or generated once and kept in the data dir."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
+        return self._file_secret
+
+    @cached_property
+    def _file_secret(self) -> str:
+        """Read once per settings object: token checks on every request must not hit the disk."""
         path = self.data_dir / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,10 +18,16 @@ from pulsefolio.portfolio.accounts.endpoints import router as accounts_router
 from pulsefolio.portfolio.assets.endpoints import router as assets_router
 from pulsefolio.portfolio.auth.endpoints import router as auth_router
 from pulsefolio.portfolio.auth.passwords import Passwords
+from pulsefolio.portfolio.benchmode.endpoints import router as benchmode_router
+from pulsefolio.portfolio.dashboard.endpoints import router as dashboard_router
+from pulsefolio.portfolio.engine.prices import watch_cache
 from pulsefolio.portfolio.health.endpoints import router as health_router
+from pulsefolio.portfolio.imports.endpoints import router as imports_router
 from pulsefolio.portfolio.live import live_service
+from pulsefolio.portfolio.performance.endpoints import router as performance_router
 from pulsefolio.portfolio.portfolios.endpoints import router as portfolios_router
 from pulsefolio.portfolio.positions.endpoints import router as positions_router
+from pulsefolio.portfolio.positions.events import position_relay
 from pulsefolio.portfolio.resources import open_resources
 from pulsefolio.portfolio.transactions.endpoints import router as transactions_router
 from pulsefolio.portfolio.users.endpoints import router as users_router
@@ -32,9 +38,13 @@ ROUTERS: list[APIRouter] = [
     users_router,
     accounts_router,
     assets_router,
+    imports_router,  # before transactions: /transactions/export.csv is not a transaction id
     transactions_router,
     positions_router,
     portfolios_router,
+    performance_router,
+    benchmode_router,
+    dashboard_router,
 ]
 
 
@@ -48,7 +58,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, instance_id))
+            await stack.enter_async_context(position_relay(resources.engine, resources.stream))
             live = await stack.enter_async_context(live_service(resources))
+            await stack.enter_async_context(
+                watch_cache(live.engine.board, resources.engine, resources.redis,
+                            resources.cache, live.engine.revalue_all)
+            )  # fmt: skip
             yield {"resources": resources, "live": live}
 
     app = FastAPI(

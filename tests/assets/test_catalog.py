@@ -1,4 +1,4 @@
-"""The source catalogue: the simulated market walks on from each asset's first stored price."""
+"""The source catalogue: the simulated market walks on from each asset's latest stored price."""
 
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ from pulsefolio.core.domain import AssetClass
 from pulsefolio.core.settings import Settings
 
 
-async def test_simulated_walk_starts_at_oldest_stored_price(
+async def test_simulated_walk_goes_on_from_the_latest_stored_price(
     settings: Settings, engine: AsyncEngine, seed: Callable[..., object]
 ) -> None:
     seeded = await seed([("PRU.L", "GBP", AssetClass.STOCK, [("simulated", "PRU.L")])])
     asset_id = seeded.ids["PRU.L"]  # type: ignore[attr-defined]
-    fetched = datetime(2025, 6, 1, tzinfo=UTC)
+    fetched = datetime(2026, 6, 1, tzinfo=UTC)
     async with engine.begin() as conn:
         for day, price in ((3, "4.90"), (10, "5.25")):
             await conn.execute(
                 insert(PriceHistory).values(
                     asset_id=asset_id,
-                    as_of=datetime(2025, 1, day, 21, tzinfo=UTC),
+                    as_of=datetime(2026, 3, day, 21, tzinfo=UTC),
                     price=Decimal(price),
                     currency="GBP",
                     source="seed",
@@ -39,6 +39,9 @@ async def test_simulated_walk_starts_at_oldest_stored_price(
         sources = await build_sources(settings, client, engine)
     market = sources["simulated"]
     assert isinstance(market, SimulatedMarket)
-    assert market.start_price("PRU.L", AssetClass.STOCK) == Decimal("4.90")
-    # a hundred steps on, a 25%-a-year stock is still within a few percent of its start
-    assert abs(market.price("PRU.L", AssetClass.STOCK, 100) / Decimal("4.90") - 1) < Decimal("0.2")
+    assert market.start_price("PRU.L", AssetClass.STOCK) == Decimal("5.25")
+    at = market.step_at(datetime(2026, 3, 10, 21, tzinfo=UTC))
+    assert at > 0 and market.price("PRU.L", AssetClass.STOCK, at) == Decimal("5.25")
+    # a hundred steps on, a 25%-a-year stock is still within a few percent of the latest price
+    later = market.price("PRU.L", AssetClass.STOCK, at + 100)
+    assert later != Decimal("5.25") and abs(later / Decimal("5.25") - 1) < Decimal("0.2")

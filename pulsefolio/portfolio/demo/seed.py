@@ -8,6 +8,7 @@ would take longer than the rest of the seed). Demo data, not for a public deploy
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,15 @@ from argon2 import PasswordHasher
 
 from pulsefolio.core.db.urls import with_database
 from pulsefolio.core.errors import Conflict
-from pulsefolio.portfolio.demo.generate import ADMIN_EMAIL, ANCHOR, DemoData, generate
+from pulsefolio.portfolio.demo.closes import COLUMNS as CLOSE_COLUMNS
+from pulsefolio.portfolio.demo.fx_history import rows as fx_rows
+from pulsefolio.portfolio.demo.generate import (
+    ADMIN_EMAIL,
+    ANCHOR,
+    DemoData,
+    first_trades,
+    generate,
+)
 from pulsefolio.portfolio.ledger.rules import as_price
 
 SEED_LOCK_KEY = 0x50F0_5EED  # advisory lock: one seeding at a time per database
@@ -50,7 +59,7 @@ async def seed_demo(
     Raises Conflict if other users already hold e-mails the demo would create.
     """
     started = time.perf_counter()
-    data = generate(seed, users, demo_email)
+    data = generate(seed, users, demo_email, datetime.now(UTC).date())
     conn = await asyncpg.connect(with_database(database_url, driver=None))
     try:
         async with conn.transaction():
@@ -161,13 +170,14 @@ async def _write(
     await conn.copy_records_to_table(
         "positions",
         columns=[
-            "account_id", "asset_id", "quantity", "cost_basis", "average_cost", "realized_gain",
-            "dividends", "fees", "updated_at",
+            "account_id", "asset_id", "quantity", "cost_basis", "cost_basis_base", "average_cost",
+            "realized_gain", "dividends", "fees", "updated_at",
         ],
         records=[
             (
                 account_ids[account], asset_ids[symbol], p.quantity, p.cost_basis,
-                as_price(p.average_cost), p.realized_gain, p.dividends, p.fees, now,
+                p.cost_basis_base, as_price(p.average_cost), p.realized_gain, p.dividends,
+                p.fees, now,
             )
             for (account, symbol), p in data.positions.items()
         ],
@@ -206,24 +216,26 @@ async def _write_assets(conn: asyncpg.Connection, data: DemoData, now: datetime)
             for priority, (source, symbol) in enumerate(a.sources)
         ],
     )
-    await conn.executemany(
-        "INSERT INTO price_history (asset_id, as_of, source, price, currency, previous_close, "
-        "fetched_at) VALUES ($1, $2, 'simulated', $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        [
-            (
-                ids[a.symbol],
-                ANCHOR,
-                *data.prices[a.symbol][:1],
-                a.currency,
-                data.prices[a.symbol][1],
-                now,
-            )
-            for a in data.assets
-        ],
+    priced = {
+        row[0]
+        for row in await conn.fetch(
+            "SELECT DISTINCT asset_id FROM price_history WHERE asset_id = ANY($1)",
+            list(ids.values()),
+        )
+    }
+    fresh = {s: i for s, i in ids.items() if i not in priced}  # others keep their own history
+    closes = data.closes.copy_text(
+        fresh, {a.symbol: a.currency for a in data.assets}, first_trades(data), now
     )
+    await conn.copy_to_table("price_history", source=io.BytesIO(closes), columns=CLOSE_COLUMNS)
     await conn.executemany(
         "INSERT INTO fx_rates (base, quote, as_of, source, rate, fetched_at) "
         "VALUES ($1, $2, $3, 'simulated', $4, $5) ON CONFLICT DO NOTHING",
         [(base, quote, ANCHOR, rate, now) for (base, quote), rate in data.fx.items()],
+    )
+    await conn.copy_records_to_table(
+        "fx_rates",
+        columns=["base", "quote", "as_of", "source", "rate", "fetched_at"],
+        records=fx_rows(data.fx_history, now),
     )
     return ids

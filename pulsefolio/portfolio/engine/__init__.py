@@ -2,12 +2,13 @@
 
 from pulsefolio.portfolio.engine.engine import Engine, FloatTotals
 from pulsefolio.portfolio.engine.loader import load_engine, load_users
-from pulsefolio.portfolio.engine.positions import AccountInfo, Holding, UserBook
+from pulsefolio.portfolio.engine.positions import AccountInfo, Cash, Holding, UserBook
 from pulsefolio.portfolio.engine.prices import AssetInfo, Conversion, PriceBoard, Quote
 
 __all__ = [
     "AccountInfo",
     "AssetInfo",
+    "Cash",
     "Conversion",
     "Engine",
     "FloatTotals",

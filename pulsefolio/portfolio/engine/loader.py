@@ -4,6 +4,9 @@ Positions come in one streaming query: ``COPY (SELECT ...) TO STDOUT`` in Postgr
 format, every column a fixed-width int8, so each chunk is parsed by NumPy as a structured array
 without creating a Python object per row. Quantities and costs travel as scaled integers (the
 columns' own scales, so exact); the rare position too large for that is fetched separately.
+Cash balances come the same way in one more COPY in the same snapshot (the currency packed
+into an int8 as its three letters), and join the positions as holdings of the board's cash
+pseudo-assets.
 
 Prices come from the Redis cache; an asset or FX pair the cache lacks (or everything, if the
 cache is down) takes the latest row of ``price_history`` / ``fx_rates`` and is marked
@@ -12,6 +15,8 @@ cache is down) takes the latest row of ``price_history`` / ``fx_rates`` and is m
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -22,10 +27,13 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache
+from pulsefolio.core.money import ZERO
 from pulsefolio.portfolio.engine.engine import Engine
 from pulsefolio.portfolio.engine.positions import (
+    NO_COST_BASE,
     AccountInfo,
     Accounts,
+    Cash,
     Holding,
     UserBook,
     build_bulk,
@@ -42,17 +50,40 @@ from pulsefolio.portfolio.engine.prices import (
 log = logging.getLogger(__name__)
 
 # Limits keep (quantity * 10^10) and (cost * 10^6) inside int64.
-_FITS = "p.quantity < 900000000 AND abs(p.cost_basis) < 9000000000000"
+_FITS = (
+    "p.quantity < 900000000 AND abs(p.cost_basis) < 9000000000000"
+    " AND abs(coalesce(p.cost_basis_base, 0)) < 9000000000000"
+)
 _OPEN = "p.quantity > 0 AND a.closed_at IS NULL"
 POSITIONS_COPY = f"""
   SELECT a.user_id, p.account_id, p.asset_id,
          CASE WHEN {_FITS} THEN (p.quantity * 10000000000)::int8 ELSE 0::int8 END,
-         CASE WHEN {_FITS} THEN (p.cost_basis * 1000000)::int8 ELSE 0::int8 END
+         CASE WHEN {_FITS} THEN (p.cost_basis * 1000000)::int8 ELSE 0::int8 END,
+         CASE WHEN {_FITS} AND p.cost_basis_base IS NOT NULL
+              THEN (p.cost_basis_base * 1000000)::int8 ELSE '{NO_COST_BASE}'::int8 END
   FROM positions p JOIN accounts a ON a.id = p.account_id
   WHERE {_OPEN}
 """  # noqa: S608 (constants only)
+_CASH_FITS = "abs(c.balance) < 900000000"
+_CASH_OPEN = "c.balance <> 0 AND a.closed_at IS NULL"
+_PACKED = (
+    "(ascii(substr(c.currency, 1, 1)) * 65536 + ascii(substr(c.currency, 2, 1)) * 256"
+    " + ascii(substr(c.currency, 3, 1)))::int8"
+)
+CASH_COPY = f"""
+  SELECT a.user_id, c.account_id, {_PACKED},
+         CASE WHEN {_CASH_FITS} THEN (c.balance * 10000000000)::int8 ELSE 0::int8 END,
+         0::int8, '{NO_COST_BASE}'::int8
+  FROM cash_balances c JOIN accounts a ON a.id = c.account_id
+  WHERE {_CASH_OPEN}
+"""  # noqa: S608 (constants only)
+CASH_OVERSIZED = f"""
+SELECT c.account_id, c.currency, c.balance
+FROM cash_balances c JOIN accounts a ON a.id = c.account_id
+WHERE {_CASH_OPEN} AND NOT ({_CASH_FITS})
+"""  # noqa: S608 (constants only)
 OVERSIZED = f"""
-SELECT p.account_id, p.asset_id, p.quantity, p.cost_basis
+SELECT p.account_id, p.asset_id, p.quantity, p.cost_basis, p.cost_basis_base
 FROM positions p JOIN accounts a ON a.id = p.account_id
 WHERE {_OPEN} AND NOT ({_FITS})
 """  # noqa: S608 (constants only)
@@ -62,13 +93,17 @@ FROM accounts a JOIN users u ON u.id = a.user_id
 WHERE a.closed_at IS NULL ORDER BY a.user_id, a.id
 """
 USERS = """
-SELECT u.id AS user_id, u.base_currency, a.id AS account_id, a.name, a.currency,
-       p.asset_id, p.quantity, p.cost_basis
+SELECT u.id AS user_id, 0 AS kind, u.base_currency, a.id AS account_id, a.name, a.currency,
+       p.asset_id, p.quantity, p.cost_basis, p.cost_basis_base
 FROM users u
 LEFT JOIN accounts a ON a.user_id = u.id AND a.closed_at IS NULL
 LEFT JOIN positions p ON p.account_id = a.id AND p.quantity > 0
 WHERE u.id = ANY($1::bigint[])
-ORDER BY u.id, a.id, p.asset_id
+UNION ALL
+SELECT a.user_id, 1, NULL, c.account_id, NULL, c.currency, NULL, c.balance, NULL, NULL
+FROM cash_balances c JOIN accounts a ON a.id = c.account_id
+WHERE a.user_id = ANY($1::bigint[]) AND c.balance <> 0 AND a.closed_at IS NULL
+ORDER BY user_id, kind, account_id, asset_id, currency
 """
 ASSETS = "SELECT id, symbol, name, asset_class, currency FROM assets"
 LATEST_PRICES = """
@@ -80,7 +115,7 @@ SELECT DISTINCT ON (base, quote) base, quote, rate, as_of, source
 FROM fx_rates ORDER BY base, quote, as_of DESC
 """
 
-_FIELDS = 5
+_FIELDS = 6
 _ROW = np.dtype(
     [("n", ">i2")] + [item for i in range(_FIELDS) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
 )
@@ -194,6 +229,20 @@ def _accounts(rows: Sequence[asyncpg.Record]) -> tuple[Accounts, np.ndarray, np.
     return accounts, users, base, list(codes)
 
 
+def _unpack_currencies(packed: np.ndarray) -> list[str]:
+    """Currency codes from :data:`_PACKED` integers."""
+    return [
+        bytes([(int(p) >> 16) & 255, (int(p) >> 8) & 255, int(p) & 255]).decode() for p in packed
+    ]
+
+
+def _cash_assets(board: PriceBoard, packed: np.ndarray) -> np.ndarray:
+    """The board's cash pseudo-asset index for each packed currency (registered as needed)."""
+    codes, inverse = np.unique(packed, return_inverse=True)
+    indexes = np.array([board.cash_index(c) for c in _unpack_currencies(codes)], np.int64)
+    return indexes[inverse] if len(packed) else np.zeros(0, np.int64)
+
+
 async def load_engine(db: AsyncEngine, cache: PriceCache) -> Engine:
     """Build the engine: assets, prices, FX, accounts and every open position."""
 
@@ -202,24 +251,38 @@ async def load_engine(db: AsyncEngine, cache: PriceCache) -> Engine:
         await _prices(pg, board, cache, range(len(board)))
         await _fx(pg, board, cache)
         accounts, base_users, base_codes, codes = _accounts(await pg.fetch(ACCOUNTS))
-        sink = _BinaryRows()
+        sink, cash_sink = _BinaryRows(), _BinaryRows()
         async with pg.transaction(readonly=True, isolation="repeatable_read"):
             await pg.copy_from_query(POSITIONS_COPY, output=sink, format="binary")
             big = await pg.fetch(OVERSIZED)
-        users, account_ids, asset_ids, quantity_int, cost_int = sink.columns()
-        lookup = np.zeros(max(board.index, default=0) + 1, np.int64)
-        lookup[list(board.index)] = list(board.index.values())
+            await pg.copy_from_query(CASH_COPY, output=cash_sink, format="binary")
+            big_cash = await pg.fetch(CASH_OVERSIZED)
+        users, account_ids, asset_ids, quantity_int, cost_int, cost_base_int = sink.columns()
+        cash = cash_sink.columns()
+        real = {i: idx for i, idx in board.index.items() if i > 0}
+        lookup = np.zeros(max(real, default=0) + 1, np.int64)
+        lookup[list(real)] = list(real.values())
+        assets = lookup[asset_ids] if len(asset_ids) else asset_ids
+        cash_assets = _cash_assets(board, cash[2])  # registers them: before n_assets is taken
         oversized = {
-            (r["account_id"], board.index[r["asset_id"]]): (r["quantity"], r["cost_basis"])
+            (r["account_id"], board.index[r["asset_id"]]): (
+                r["quantity"],
+                r["cost_basis"],
+                r["cost_basis_base"],
+            )
             for r in big
         }
+        for r in big_cash:
+            key = (r["account_id"], board.cash_index(r["currency"]))
+            oversized[key] = (r["balance"], ZERO, None)
         bulk = build_bulk(
             n_assets=len(board),
-            position_users=users,
-            position_accounts=account_ids,
-            position_assets=lookup[asset_ids] if len(asset_ids) else asset_ids,
-            quantity_int=quantity_int,
-            cost_int=cost_int,
+            position_users=np.concatenate([users, cash[0]]),
+            position_accounts=np.concatenate([account_ids, cash[1]]),
+            position_assets=np.concatenate([assets, cash_assets]),
+            quantity_int=np.concatenate([quantity_int, cash[3]]),
+            cost_int=np.concatenate([cost_int, cash[4]]),
+            cost_base_int=np.concatenate([cost_base_int, cash[5]]),
             oversized=oversized,
             accounts=accounts,
             base_users=base_users,
@@ -228,13 +291,23 @@ async def load_engine(db: AsyncEngine, cache: PriceCache) -> Engine:
         )
         return Engine(board, bulk)
 
-    return await _driver(db, work)
+    engine = await _driver(db, work)
+    _release_freed_memory()
+    return engine
+
+
+def _release_freed_memory() -> None:
+    """Hand the loading's freed heap (a million account records, sort copies) back to the OS:
+    glibc keeps it otherwise, and an instance's resident size stays at its loading peak."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 async def load_users(
     db: AsyncEngine, cache: PriceCache, engine: Engine, user_ids: Sequence[int]
 ) -> list[UserBook]:
-    """Reload these users' accounts and open positions (one query) into the engine."""
+    """Reload these users' accounts, open positions and cash (one query: positions rows, then
+    cash rows, ``kind`` 1, carrying the balance as ``quantity``) into the engine."""
 
     async def work(pg: asyncpg.Connection) -> list[UserBook]:
         rows = await pg.fetch(USERS, list(user_ids))
@@ -249,13 +322,19 @@ async def load_users(
         books: dict[int, UserBook] = {u: UserBook(u, "USD", [], []) for u in user_ids}
         for r in rows:
             book = books[r["user_id"]]
+            if r["kind"] == 1:
+                asset = engine.board.cash_index(r["currency"])
+                book.cash.append(Cash(r["account_id"], r["currency"], r["quantity"], asset))
+                continue
             book.base_currency = r["base_currency"]
             account = r["account_id"]
             if account is not None and (not book.accounts or book.accounts[-1].id != account):
                 book.accounts.append(AccountInfo(account, r["user_id"], r["name"], r["currency"]))
             if r["asset_id"] is not None:
                 asset = engine.board.index[r["asset_id"]]
-                book.holdings.append(Holding(account, asset, r["quantity"], r["cost_basis"]))
+                book.holdings.append(
+                    Holding(account, asset, r["quantity"], r["cost_basis"], r["cost_basis_base"])
+                )
         for book in books.values():
             engine.replace_user(book)
         return list(books.values())

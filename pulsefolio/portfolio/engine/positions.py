@@ -9,8 +9,18 @@ wanted. The exact figures sit beside them as scaled integers (quantity × 10^10,
 the database's own scales), so no Decimal object is kept per position; the rare figure too large
 for int64 is kept in ``oversized`` as Decimals.
 
+Cost in the base currency: where the ledger stored ``cost_basis_base`` (converted at the
+trade-date rate) it is used as is, summed per row into ``row_cost_base``, and that position's
+entry in ``cost`` is zero; otherwise ``cost`` carries the asset-currency cost, converted at
+today's rate by the engine. ``cost_base_int`` holds the exact figure, ``NO_COST_BASE`` where
+there is none.
+
 The inverted index (``asset_ptr``, ``asset_rows``) lists, per asset, the rows holding it: a price
 change revalues those rows only.
+
+Cash balances are positions too: the asset is the board's cash pseudo-asset of the balance's
+currency (price 1), the quantity is the amount, the cost zero; a product counts them at today's
+FX with the holdings. :meth:`BulkBook.book` hands them back as :class:`Cash`, not as holdings.
 
 A user whose positions change is reloaded into a :class:`UserBook` (the overlay) and their bulk
 row is zeroed, so the bulk products count them as nothing and never need rebuilding.
@@ -18,7 +28,8 @@ row is zeroed, so the bulk products count them as nothing and never need rebuild
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -26,6 +37,8 @@ import scipy.sparse as sp
 
 QUANTITY_SCALE = 10
 COST_SCALE = 6
+NO_COST_BASE = np.iinfo(np.int64).min
+Exact = tuple[Decimal, Decimal, Decimal | None]  # quantity, cost, cost in base (or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,28 +57,51 @@ class Holding:
     asset: int
     quantity: Decimal
     cost: Decimal
+    cost_base: Decimal | None = None  # base currency at the trade-date rate, when recorded
+
+
+@dataclass(frozen=True, slots=True)
+class Cash:
+    """One account's cash balance in one currency, exactly; ``asset`` is the board's cash index."""
+
+    account_id: int
+    currency: str
+    amount: Decimal
+    asset: int
 
 
 @dataclass(slots=True)
 class UserBook:
-    """One user's open accounts and positions; float mirrors feed the bulk totals."""
+    """One user's open accounts, positions and cash; float mirrors feed the bulk totals (the
+    arrays below list the holdings, then the cash balances at zero cost)."""
 
     user_id: int
     base_currency: str
     accounts: list[AccountInfo]
     holdings: list[Holding]
+    cash: list[Cash] = field(default_factory=list)
 
     @property
     def assets(self) -> np.ndarray:
-        return np.fromiter((h.asset for h in self.holdings), np.int64, len(self.holdings))
+        both = [h.asset for h in self.holdings] + [c.asset for c in self.cash]
+        return np.array(both, np.int64)
 
     @property
     def quantity_f(self) -> np.ndarray:
-        return np.fromiter((float(h.quantity) for h in self.holdings), float, len(self.holdings))
+        both = [float(h.quantity) for h in self.holdings] + [float(c.amount) for c in self.cash]
+        return np.array(both, float)
 
     @property
     def cost_f(self) -> np.ndarray:
-        return np.fromiter((float(h.cost) for h in self.holdings), float, len(self.holdings))
+        """Asset-currency cost of the holdings without a recorded base cost (zero for others
+        and for cash)."""
+        costs = [float(h.cost) if h.cost_base is None else 0.0 for h in self.holdings]
+        return np.array(costs + [0.0] * len(self.cash), float)
+
+    @property
+    def cost_base_f(self) -> float:
+        """The sum of the recorded base-currency costs."""
+        return float(sum(h.cost_base for h in self.holdings if h.cost_base is not None))
 
 
 @dataclass(slots=True)
@@ -114,7 +150,9 @@ class BulkBook:
     account: np.ndarray  # int32 per position: index into ``accounts``
     quantity_int: np.ndarray  # int64 per position, quantity * 10**10
     cost_int: np.ndarray  # int64 per position, cost * 10**6
-    oversized: dict[int, tuple[Decimal, Decimal]]
+    cost_base_int: np.ndarray  # int64 per position, cost_basis_base * 10**6, or NO_COST_BASE
+    row_cost_base: np.ndarray  # float64 per row: sum of the recorded base-currency costs
+    oversized: dict[int, Exact]
     asset_ptr: np.ndarray  # int64, n_assets + 1
     asset_rows: np.ndarray  # int32 rows holding each asset
     accounts: Accounts
@@ -129,27 +167,35 @@ class BulkBook:
             return at
         return None
 
-    def book(self, row: int) -> UserBook:
-        """The exact positions and accounts of bulk row ``row``."""
+    def book(self, row: int, cash: Mapping[int, str]) -> UserBook:
+        """The exact positions, cash and accounts of bulk row ``row``; ``cash`` maps the
+        board's cash pseudo-assets to their currencies."""
         user_id = int(self.user_ids[row])
         accounts = [self.accounts.info(i) for i in self.accounts.of_user(user_id)]
-        holdings = []
+        holdings, balances = [], []
         for p in range(int(self.indptr[row]), int(self.indptr[row + 1])):
             exact = self.oversized.get(p)
             if exact is None:
+                base = int(self.cost_base_int[p])
                 exact = (
                     Decimal(int(self.quantity_int[p])).scaleb(-QUANTITY_SCALE),
                     Decimal(int(self.cost_int[p])).scaleb(-COST_SCALE),
+                    None if base == NO_COST_BASE else Decimal(base).scaleb(-COST_SCALE),
                 )
             account_id = int(self.accounts.ids[self.account[p]])
-            holdings.append(Holding(account_id, int(self.quantity.indices[p]), *exact))
-        return UserBook(user_id, self.codes[self.base[row]], accounts, holdings)
+            asset = int(self.quantity.indices[p])
+            if asset in cash:
+                balances.append(Cash(account_id, cash[asset], exact[0], asset))
+            else:
+                holdings.append(Holding(account_id, asset, *exact))
+        return UserBook(user_id, self.codes[self.base[row]], accounts, holdings, balances)
 
     def zero_row(self, row: int) -> None:
         """Make bulk products count this row as nothing (its user moved to the overlay)."""
         start, end = int(self.indptr[row]), int(self.indptr[row + 1])
         self.quantity.data[start:end] = 0.0
         self.cost.data[start:end] = 0.0
+        self.row_cost_base[row] = 0.0
 
     def rows_holding(self, assets: np.ndarray) -> np.ndarray:
         """The distinct rows holding any of ``assets`` (indexes below the bulk width)."""
@@ -171,6 +217,8 @@ class BulkBook:
             self.account,
             self.quantity_int,
             self.cost_int,
+            self.cost_base_int,
+            self.row_cost_base,
             self.asset_ptr,
             self.asset_rows,
             self.accounts.ids,
@@ -191,7 +239,8 @@ def build_bulk(
     position_assets: np.ndarray,
     quantity_int: np.ndarray,
     cost_int: np.ndarray,
-    oversized: dict[tuple[int, int], tuple[Decimal, Decimal]],
+    cost_base_int: np.ndarray,
+    oversized: dict[tuple[int, int], Exact],
     accounts: Accounts,
     base_users: np.ndarray,
     base_codes: np.ndarray,
@@ -200,8 +249,9 @@ def build_bulk(
     """Assemble the bulk book from loaded columns.
 
     ``position_assets`` are board indexes. ``oversized`` maps (account id, board index) to the
-    exact figures of positions whose scaled integers did not fit. ``base_users`` and ``base_codes``
-    give each user's base currency as an index into ``codes``.
+    exact figures of positions whose scaled integers did not fit. ``cost_base_int`` is
+    ``NO_COST_BASE`` where a position has no recorded base-currency cost. ``base_users`` and
+    ``base_codes`` give each user's base currency as an index into ``codes``.
     """
     user_ids = np.unique(np.concatenate([accounts.users, base_users]))
     order = np.lexsort((position_assets, position_accounts, position_users))
@@ -210,6 +260,7 @@ def build_bulk(
     position_assets = position_assets[order].astype(np.int32)
     quantity_int = quantity_int[order]
     cost_int = cost_int[order]
+    cost_base_int = cost_base_int[order]
 
     rows = np.searchsorted(user_ids, position_users)
     counts = np.bincount(rows, minlength=len(user_ids))
@@ -219,21 +270,25 @@ def build_bulk(
     found = np.searchsorted(accounts.sorted_ids, position_accounts)
     account_index = accounts.by_id[found].astype(np.int32)
 
-    exact: dict[int, tuple[Decimal, Decimal]] = {}
+    exact: dict[int, Exact] = {}
     for (account_id, asset), figures in oversized.items():
         hits = np.flatnonzero((position_accounts == account_id) & (position_assets == asset))
         for p in hits:
             exact[int(p)] = figures
     quantity_f = quantity_int / 10.0**QUANTITY_SCALE
-    cost_f = cost_int / 10.0**COST_SCALE
-    for p, (q, c) in exact.items():
-        quantity_f[p], cost_f[p] = float(q), float(c)
+    recorded = cost_base_int != NO_COST_BASE
+    cost_f = np.where(recorded, 0.0, cost_int / 10.0**COST_SCALE)
+    cost_base_f = np.where(recorded, cost_base_int / 10.0**COST_SCALE, 0.0)
+    for p, (q, c, cb) in exact.items():
+        quantity_f[p] = float(q)
+        cost_f[p], cost_base_f[p] = (float(c), 0.0) if cb is None else (0.0, float(cb))
 
     shape = (len(user_ids), n_assets)
     quantity = sp.csr_matrix((quantity_f, position_assets, indptr), shape=shape, copy=False)
     cost = sp.csr_matrix((cost_f, position_assets, indptr), shape=shape, copy=False)
     # scipy may have copied or re-typed the shared arrays; make them the very same objects.
     cost.indices, cost.indptr = quantity.indices, quantity.indptr
+    row_cost_base = np.bincount(rows, weights=cost_base_f, minlength=len(user_ids))
 
     by_asset = np.argsort(position_assets, kind="stable")
     asset_rows = rows[by_asset].astype(np.int32)
@@ -252,6 +307,8 @@ def build_bulk(
         account=account_index,
         quantity_int=quantity_int,
         cost_int=cost_int,
+        cost_base_int=cost_base_int,
+        row_cost_base=row_cost_base,
         oversized=exact,
         asset_ptr=asset_ptr,
         asset_rows=asset_rows,

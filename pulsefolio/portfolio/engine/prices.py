@@ -7,26 +7,45 @@ if it is newer, so a stream replay after a restart is harmless.
 Each asset's quote is kept exactly (:class:`~decimal.Decimal`) for the responses, and mirrored in
 float64 arrays (``price_f``, ``previous_f``) for the bulk revaluation.
 
+While Redis is unreachable the board runs on the database (:class:`CacheFallback`): every held
+quote is replaced by the latest stored price, later stream quotes are marked ``database`` too
+(the asset service stores a price before announcing it), and :meth:`PriceBoard.prices_from`
+says ``database``. When Redis answers again the cache's quotes, once rebuilt as new as the held
+ones, take over and the origin returns to ``cache``.
+
 FX: ``rate(frm, to)`` answers units of ``to`` per unit of ``frm``, trying in order the direct pair,
 the inverse of the reverse pair, and a cross through USD, then through EUR; the answer says which
 (``via``). Every figure the service shows is converted with exactly that rate.
+
+Cash: each currency a user holds cash in is a pseudo-asset of the board (negative id, asset
+class ``cash``, no symbol a stream quote could reach) with a fixed price of 1 in that currency.
+A cash balance is then a position like any other, and an FX change revalues it with the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pulsefolio.core.cache import CacheWatch, PriceCache, stored_latest
 from pulsefolio.core.domain import FxRate, PriceQuote
 
 ONE = Decimal(1)
+CASH_CLASS = "cash"
+CASH_SOURCE = "ledger"
+CASH_AS_OF = datetime.max.replace(tzinfo=UTC)  # never replaced by a quote
 PIVOTS = ("USD", "EUR")
 CACHE = "cache"
 DATABASE = "database"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +97,9 @@ class PriceBoard:
         self.price_f = np.zeros(0)
         self.previous_f = np.zeros(0)
         self.fx: dict[str, HeldRate] = {}
+        self.cash: dict[int, str] = {}  # board index of each cash pseudo-asset -> currency
+        self._cash_index: dict[str, int] = {}
+        self.cache_down = False
         self.add_assets(assets)
 
     def __len__(self) -> int:
@@ -95,6 +117,27 @@ class PriceBoard:
         self.previous_f = np.concatenate([self.previous_f, np.zeros(len(fresh))])
         return [self.index[a.id] for a in fresh]
 
+    def cash_index(self, currency: str) -> int:
+        """The board index of cash in ``currency`` (price 1), registered on first use."""
+        idx = self._cash_index.get(currency)
+        if idx is not None:
+            return idx
+        idx = len(self.assets)
+        info = AssetInfo(-(len(self._cash_index) + 1), "", f"Cash {currency}", CASH_CLASS, currency)
+        self.index[info.id] = idx
+        self.assets.append(info)
+        self.quotes.append(None)
+        self.price_f = np.append(self.price_f, 0.0)
+        self.previous_f = np.append(self.previous_f, 0.0)
+        self.set_quote(idx, Quote(ONE, ONE, currency, CASH_AS_OF, CASH_SOURCE, CACHE))
+        self._cash_index[currency] = idx
+        self.cash[idx] = currency
+        return idx
+
+    def market_quotes(self) -> list[Quote]:
+        """The quotes of real assets (cash pseudo-assets left out)."""
+        return [q for i, q in enumerate(self.quotes) if q is not None and i not in self.cash]
+
     def set_quote(self, idx: int, quote: Quote) -> bool:
         """Hold ``quote`` for asset ``idx`` if newer than the held one; True if it was."""
         held = self.quotes[idx]
@@ -106,8 +149,20 @@ class PriceBoard:
         self.previous_f[idx] = float(previous)
         return True
 
-    def apply_quotes(self, quotes: Iterable[PriceQuote], origin: str = CACHE) -> list[int]:
+    @property
+    def origin(self) -> str:
+        """Where new quotes come from now: the cache, or the database while it is down."""
+        return DATABASE if self.cache_down else CACHE
+
+    def prices_from(self, quotes: Iterable[Quote | None]) -> str:
+        """``database`` while the cache is down or if any of ``quotes`` came from the database."""
+        if self.cache_down or any(q is not None and q.origin == DATABASE for q in quotes):
+            return DATABASE
+        return CACHE
+
+    def apply_quotes(self, quotes: Iterable[PriceQuote], origin: str | None = None) -> list[int]:
         """Apply quotes of known symbols; return the indexes of assets whose price changed."""
+        origin = origin or self.origin
         changed = []
         for q in quotes:
             idx = self.by_symbol.get(q.symbol)
@@ -125,12 +180,34 @@ class PriceBoard:
         self.fx[pair] = held
         return True
 
-    def apply_fx(self, rates: Iterable[FxRate], origin: str = CACHE) -> bool:
+    def apply_fx(self, rates: Iterable[FxRate], origin: str | None = None) -> bool:
         """Apply rates newer than those held; True if any changed."""
+        origin = origin or self.origin
         changed = False
         for r in rates:
             changed |= self.set_rate(r.pair, HeldRate(r.rate, r.as_of, r.source, origin))
         return changed
+
+    def take_over(self, quotes: Iterable[PriceQuote], rates: Iterable[FxRate], origin: str) -> int:
+        """Hold each quote and rate at least as new as the held one, marked ``origin`` (an equal
+        time replaces too, so the origin changes); return how many held ones are newer."""
+        newer = 0
+        for q in quotes:
+            idx = self.by_symbol.get(q.symbol)
+            held = None if idx is None else self.quotes[idx]
+            if idx is None or (held is not None and held.as_of > q.as_of):
+                newer += idx is not None
+                continue
+            self.quotes[idx] = None
+            self.set_quote(idx, Quote(q.price, q.previous_close, q.currency, q.as_of, q.source,
+                                      origin))  # fmt: skip
+        for r in rates:
+            current = self.fx.get(r.pair)
+            if current is not None and current.as_of > r.as_of:
+                newer += 1
+                continue
+            self.fx[r.pair] = HeldRate(r.rate, r.as_of, r.source, origin)
+        return newer
 
     def _leg(self, frm: str, to: str) -> Decimal | None:
         if frm == to:
@@ -161,3 +238,53 @@ class PriceBoard:
         """:meth:`rate` as a float for the bulk path; NaN when there is none."""
         found = self.rate(frm, to)
         return float(found.rate) if found is not None else float("nan")
+
+
+class CacheNotRebuilt(Exception):
+    """Redis answers, but still holds older prices than the board: wait for the rebuild."""
+
+
+class CacheFallback:
+    """Moves ``board`` onto the database's prices while Redis is down, and back after."""
+
+    def __init__(
+        self, board: PriceBoard, db: AsyncEngine, cache: PriceCache, revalue: Callable[[], None]
+    ) -> None:
+        self.board = board
+        self.db = db
+        self.cache = cache
+        self.revalue = revalue
+
+    async def to_database(self) -> None:
+        quotes, rates = await stored_latest(self.db)
+        self.board.cache_down = True
+        self.board.take_over(quotes, rates, DATABASE)
+        self.revalue()
+        log.warning("price cache down: valuing from the stored prices")
+
+    async def to_cache(self) -> None:
+        quotes = await self.cache.get_prices()
+        rates = await self.cache.get_fx()
+        older = self.board.take_over(quotes.values(), rates.values(), CACHE)
+        self.revalue()
+        if older and self.board.cache_down:
+            raise CacheNotRebuilt(f"{older} cached prices older than those held")
+        self.board.cache_down = False
+
+
+@asynccontextmanager
+async def watch_cache(
+    board: PriceBoard,
+    db: AsyncEngine,
+    redis: aioredis.Redis,
+    cache: PriceCache,
+    revalue: Callable[[], None],
+    interval: float = 1.0,
+) -> AsyncIterator[CacheWatch]:
+    """Run a :class:`CacheWatch` that switches ``board`` between cache and database."""
+    fallback = CacheFallback(board, db, cache, revalue)
+    watch = CacheWatch(
+        redis, on_up=fallback.to_cache, on_down=fallback.to_database, interval=interval
+    )
+    async with watch.running():
+        yield watch

@@ -17,6 +17,7 @@ from pulsefolio.portfolio.ledger.service import (
     recompute_account,
     recompute_cash,
     recompute_position,
+    recompute_user_positions,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "recompute_account",
     "recompute_cash",
     "recompute_position",
+    "recompute_user_positions",
 ]

@@ -1,38 +1,43 @@
 """The ledger rules as pure functions: transactions in, position and cash out.
 
 Positions are derived by replaying an account's transactions of one asset in
-``(executed_at, id)`` order, at average cost, with the same conventions as
-:mod:`pulsefolio.portfolio.valuation.lots`:
+``(executed_at, id)`` order through :class:`pulsefolio.portfolio.valuation.LotBook`, by the
+account's cost method (FIFO or average cost), so the stored row and the lots the performance
+routes show are one computation:
 
-* A BUY adds ``quantity * price + fee`` to the cost basis (the purchase fee is capitalized).
-* A SELL removes the sold fraction of the cost basis; its realized gain is
-  ``quantity * price - removed cost``; the sale fee goes to ``fees``, not into the gain.
-* A SPLIT multiplies the quantity by ``split_numerator / split_denominator`` and keeps the
-  cost basis, so the average cost divides by the same factor.
+* A BUY opens a lot costing ``quantity * price + fee`` (the purchase fee is capitalized).
+* A SELL closes lots (oldest first, or at the pool's average cost); its realized gain is
+  proceeds minus the closed cost; the sale fee goes to ``fees``, not into the gain.
+* A SPLIT multiplies the quantity of every open lot by ``split_numerator / split_denominator``
+  and keeps each lot's cost.
 * A DIVIDEND adds ``amount`` to ``dividends``; its fee (withholding) goes to ``fees``;
   a FEE on an asset adds ``amount + fee`` to ``fees``.
 
-Cash per account and currency is the sum of :func:`cash_effect` (it may go negative).
-Results are rounded (half-even) to the column scales only once, at the end, by
-:meth:`PositionState.stored`, so a replay from the database and a replay of freshly generated
-data agree to the last digit.
+Cash per account and currency never goes negative: an entry that needs more cash than the
+account holds in that currency is funded by an *implicit deposit* of the shortfall (an
+external inflow in the value history), exactly as the lots book it. Results are rounded
+(half-even) to the column scales only once, at the end, by :meth:`PositionState.stored`, so a
+replay from the database and a replay of freshly generated data agree to the last digit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pulsefolio.core.domain import TransactionType
+from pulsefolio.core.domain import CostMethod, TransactionType
 from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, ZERO
+from pulsefolio.portfolio.valuation import LedgerEntry, LotBook
+from pulsefolio.portfolio.valuation.lots import FEE, INCOME
 
 T = TransactionType
 _MONEY = Decimal(1).scaleb(-MONEY_NUMERIC[1])
 _QUANTITY = Decimal(1).scaleb(-QUANTITY_NUMERIC[1])
 _PRICE = Decimal(1).scaleb(-PRICE_NUMERIC[1])
+ONE = Decimal(1)
 
 
 def as_money(value: Decimal) -> Decimal:
@@ -69,6 +74,7 @@ class PositionState:
     realized_gain: Decimal = ZERO
     dividends: Decimal = ZERO
     fees: Decimal = ZERO
+    cost_basis_base: Decimal | None = None
 
     @property
     def average_cost(self) -> Decimal:
@@ -82,6 +88,9 @@ class PositionState:
             realized_gain=as_money(self.realized_gain),
             dividends=as_money(self.dividends),
             fees=as_money(self.fees),
+            cost_basis_base=None
+            if self.cost_basis_base is None
+            else as_money(self.cost_basis_base),
         )
 
 
@@ -89,61 +98,76 @@ def _reject(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {reason}", {field: reason})
 
 
-def step(state: PositionState, entry: Entry) -> PositionState:
-    """The position after ``entry``; raises ValidationFailed on an oversell or bad split."""
-    t = entry.type
-    if t is T.BUY:
-        q, p = _required(entry.quantity, "quantity"), _required(entry.price, "price")
-        return replace(
-            state, quantity=state.quantity + q, cost_basis=state.cost_basis + q * p + entry.fee
-        )
-    if t is T.SELL:
-        q, p = _required(entry.quantity, "quantity"), _required(entry.price, "price")
-        if q > state.quantity:
-            raise _reject(
-                "quantity",
-                f"sells {q.normalize():f} but only {state.quantity.normalize():f} are held "
-                f"on {entry.executed_at.isoformat()}",
-            )
-        left = state.quantity - q
-        removed = state.cost_basis if left == 0 else state.cost_basis * q / state.quantity
-        return replace(
-            state,
-            quantity=left,
-            cost_basis=state.cost_basis - removed,
-            realized_gain=state.realized_gain + q * p - removed,
-            fees=state.fees + entry.fee,
-        )
+_ASSET_TYPES = frozenset({T.BUY, T.SELL, T.SPLIT, T.DIVIDEND, T.FEE})
+
+
+def to_ledger_entry(entry: Entry, fx_rate: Decimal = ONE) -> LedgerEntry:
+    """``entry`` in the shape :mod:`pulsefolio.portfolio.valuation` replays.
+
+    Cash-only types carry their amount as ``1 x amount``; a FEE's amount and fee add up to
+    the one fee the lots count.
+    """
+    t, fee = entry.type, entry.fee
+    split = None
+    quantity, price = entry.quantity or ZERO, entry.price or ZERO
     if t is T.SPLIT:
         num, den = entry.split_numerator, entry.split_denominator
         if num is None or den is None or num <= 0 or den <= 0:
             raise _reject("split", f"ratio sides must be positive, got {num}:{den}")
-        return replace(state, quantity=state.quantity * num / den, fees=state.fees + entry.fee)
-    if t is T.DIVIDEND:
-        return replace(
-            state,
-            dividends=state.dividends + _required(entry.amount, "amount"),
-            fees=state.fees + entry.fee,
-        )
-    if t is T.FEE:
-        return replace(state, fees=state.fees + (entry.amount or ZERO) + entry.fee)
-    # INTEREST, DEPOSIT, WITHDRAWAL tied to an asset change only cash.
-    return state
+        split = (num, den)
+    elif t is T.FEE:
+        fee = (entry.amount or ZERO) + fee
+    elif t not in (T.BUY, T.SELL):
+        quantity, price = ONE, _required(entry.amount, "amount")
+    return LedgerEntry(
+        entry.id, t, entry.executed_at, "asset", quantity, price, fee, "XXX", split, fx_rate
+    )
 
 
-def fold_position(entries: Iterable[Entry]) -> PositionState:
-    """Replay ``entries`` (already in ``(executed_at, id)`` order) from an empty position.
+def fold_position(
+    entries: Iterable[Entry],
+    method: CostMethod = CostMethod.FIFO,
+    rates: Mapping[int, Decimal] | None = None,
+) -> PositionState:
+    """Replay one asset's ``entries`` (in ``(executed_at, id)`` order) into lots by ``method``.
 
-    A DIVIDEND before any BUY is rejected: there is nothing it could have been paid on.
+    ``rates`` maps entry ids to trade-date FX rates (base per unit); the base cost is None
+    unless every BUY has one. INTEREST, DEPOSIT and WITHDRAWAL tied to an asset change only
+    cash. A DIVIDEND before any BUY is rejected: nothing was held to pay it. Raises
+    ValidationFailed (``quantity``) on a sale beyond the open lots.
     """
-    state = PositionState()
-    bought = False
+    book = LotBook(method=method)
+    rates = rates or {}
+    known = True
     for entry in entries:
-        if entry.type is T.DIVIDEND and not bought:
-            raise _reject("asset_id", "dividend on an asset not held before it")
-        bought = bought or entry.type is T.BUY
-        state = step(state, entry)
-    return state
+        if entry.type not in _ASSET_TYPES:
+            continue
+        rate = rates.get(entry.id)
+        known = known and (rate is not None or entry.type is not T.BUY)
+        try:
+            book.apply(to_ledger_entry(entry, rate or ONE))
+        except ValidationFailed as exc:
+            raise _translate(exc, entry) from None
+    lots = book.snapshot()
+    return PositionState(
+        quantity=sum((lot.quantity for lot in lots.open_lots), ZERO),
+        cost_basis=lots.open_cost(),
+        realized_gain=lots.realized(),
+        dividends=lots.total(INCOME),
+        fees=lots.total(FEE),
+        cost_basis_base=lots.open_cost(base=True) if known else None,
+    )
+
+
+def _translate(exc: ValidationFailed, entry: Entry) -> ValidationFailed:
+    """The lots' field names as the API knows them (the asset, not its symbol)."""
+    when = entry.executed_at.isoformat()
+    if "symbol" in exc.fields:
+        return _reject("asset_id", f"{entry.type.value.lower()} on an asset not held before it")
+    if "quantity" in exc.fields and entry.type is T.SELL:
+        reason = exc.fields["quantity"].replace("sells", f"on {when} sells", 1)
+        return _reject("quantity", reason)
+    return exc
 
 
 def cash_effect(entry: Entry) -> Decimal:
@@ -161,8 +185,14 @@ def cash_effect(entry: Entry) -> Decimal:
 
 
 def fold_cash(entries: Iterable[Entry]) -> Decimal:
-    """The cash balance after ``entries``, rounded to the money column scale."""
-    return as_money(sum((cash_effect(entry) for entry in entries), ZERO))
+    """The cash balance after ``entries`` (one currency), rounded to the money column scale.
+
+    A shortfall is an implicit deposit, so the balance never drops below zero.
+    """
+    balance = ZERO
+    for entry in entries:
+        balance = max(balance + cash_effect(entry), ZERO)
+    return as_money(balance)
 
 
 def _required(value: Decimal | None, field: str) -> Decimal:

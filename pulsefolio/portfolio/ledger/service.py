@@ -8,7 +8,10 @@ would keep: the caller rolls its transaction back.
 
 Rows are recomputed from all of the account's transactions of the asset (one index range scan
 on ``ix_transactions_account_asset_executed``), never adjusted incrementally: the replay is the
-source of truth, so a back-dated or corrected transaction needs nothing special.
+source of truth, so a back-dated or corrected transaction needs nothing special. Positions
+follow the account's cost method; ``cost_basis_base`` converts each lot at its purchase's
+trade-date rate (:mod:`.fx`) into the owner's base currency, and a write in a currency other
+than the base currency is refused when that rate is missing.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Transaction
+from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Transaction, User
+from pulsefolio.core.domain import CostMethod
+from pulsefolio.core.domain import TransactionType as T
 from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.portfolio.ledger.checks import check_transaction
+from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
 from pulsefolio.portfolio.ledger.rules import (
     Entry,
     PositionState,
@@ -52,30 +58,40 @@ async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
     asset's, or a replay that sells more than is held.
     """
     old = _previous_keys(tx)
-    account = await _lock_account(session, tx.account_id)
-    if tx.user_id is None:
-        tx.user_id = account.user_id
-    elif tx.user_id != account.user_id:
-        raise ValidationFailed("account_id: unknown account", {"account_id": "unknown account"})
-    asset_currency = None
-    if tx.asset_id is not None:
-        asset_currency = await session.scalar(select(Asset.currency).where(Asset.id == tx.asset_id))
-        if asset_currency is None:
-            raise ValidationFailed("asset_id: unknown asset", {"asset_id": "unknown asset"})
-    check_transaction(
-        type=tx.type,
-        executed_at=tx.executed_at,
-        currency=tx.currency,
-        asset_id=tx.asset_id,
-        asset_currency=asset_currency,
-        quantity=tx.quantity,
-        price=tx.price,
-        amount=tx.amount,
-        fee=tx.fee,
-        split_numerator=tx.split_numerator,
-        split_denominator=tx.split_denominator,
-        now=datetime.now(UTC),
-    )
+    # a corrected row is dirty: checked before any query can autoflush it
+    with session.no_autoflush:
+        account = await _lock_account(session, tx.account_id)
+        if tx.user_id is None:
+            tx.user_id = account.user_id
+        elif tx.user_id != account.user_id:
+            raise ValidationFailed("account_id: unknown account", {"account_id": "unknown account"})
+        asset_currency = None
+        if tx.asset_id is not None:
+            asset_currency = await session.scalar(
+                select(Asset.currency).where(Asset.id == tx.asset_id)
+            )
+            if asset_currency is None:
+                raise ValidationFailed("asset_id: unknown asset", {"asset_id": "unknown asset"})
+        check_transaction(
+            type=tx.type,
+            executed_at=tx.executed_at,
+            currency=tx.currency,
+            asset_id=tx.asset_id,
+            asset_currency=asset_currency,
+            quantity=tx.quantity,
+            price=tx.price,
+            amount=tx.amount,
+            fee=tx.fee,
+            split_numerator=tx.split_numerator,
+            split_denominator=tx.split_denominator,
+            now=datetime.now(UTC),
+        )
+        base = await _base_currency(session, account.user_id)
+        if tx.currency != base and not await trade_rates(
+            session, base, [(0, tx.currency, tx.executed_at)]
+        ):
+            reason = missing_reason(tx.currency, base, tx.executed_at.astimezone(UTC).date())
+            raise ValidationFailed(f"executed_at: {reason}", {"executed_at": reason})
     session.add(tx)
     await session.flush()
     for account_id in sorted({key[0] for key in old} - {tx.account_id}):
@@ -93,24 +109,35 @@ async def delete_transaction(session: AsyncSession, tx: Transaction) -> None:
 
 
 async def recompute_position(
-    session: AsyncSession, account_id: int, asset_id: int
+    session: AsyncSession,
+    account_id: int,
+    asset_id: int,
+    *,
+    fx_memo: dict[tuple[str, str], Points] | None = None,
+    owner: tuple[CostMethod, str] | None = None,
 ) -> PositionState | None:
     """Rewrite the position of ``asset_id`` in ``account_id`` from its transactions.
 
-    Returns the stored state, or None (and no row) when no transaction is left.
+    Returns the stored state, or None (and no row) when no transaction is left. ``fx_memo``
+    shares loaded FX histories between the positions of one recomputation; ``owner`` is the
+    account's cost method and its owner's base currency when the caller has read them.
     """
     rows = await session.execute(
-        select(*_ENTRY_COLUMNS)
+        select(*_ENTRY_COLUMNS, Transaction.currency)
         .where(Transaction.account_id == account_id, Transaction.asset_id == asset_id)
         .order_by(Transaction.executed_at, Transaction.id)
     )
-    entries = [Entry(*row) for row in rows]
+    listed = list(rows)
+    entries = [Entry(*row[:-1]) for row in listed]
     if not entries:
         await session.execute(
             delete(Position).where(Position.account_id == account_id, Position.asset_id == asset_id)
         )
         return None
-    state = fold_position(entries).stored()
+    method, base = owner or await _owner(session, account_id)
+    buys = [(row.id, row.currency, row.executed_at) for row in listed if row.type is T.BUY]
+    rates = await trade_rates(session, base, buys, fx_memo)
+    state = fold_position(entries, method, rates).stored()
     values = {
         "quantity": state.quantity,
         "cost_basis": state.cost_basis,
@@ -118,6 +145,7 @@ async def recompute_position(
         "realized_gain": state.realized_gain,
         "dividends": state.dividends,
         "fees": state.fees,
+        "cost_basis_base": state.cost_basis_base,
         "updated_at": datetime.now(UTC),
     }
     statement = insert(Position).values(account_id=account_id, asset_id=asset_id, **values)
@@ -151,8 +179,14 @@ async def recompute_cash(session: AsyncSession, account_id: int, currency: str) 
     return balance
 
 
-async def recompute_account(session: AsyncSession, account_id: int) -> None:
-    """Rewrite every position and cash balance of ``account_id`` (after a bulk change)."""
+async def recompute_account(
+    session: AsyncSession,
+    account_id: int,
+    *,
+    fx_memo: dict[tuple[str, str], Points] | None = None,
+) -> None:
+    """Rewrite every position and cash balance of ``account_id`` (after a bulk change);
+    ``fx_memo`` shares loaded FX histories with other accounts recomputed in one go."""
     await _lock_account(session, account_id, check_open=False)
     assets = set(
         await session.scalars(
@@ -168,10 +202,41 @@ async def recompute_account(session: AsyncSession, account_id: int) -> None:
             .union(select(CashBalance.currency).where(CashBalance.account_id == account_id))
         )
     )
+    memo = {} if fx_memo is None else fx_memo
+    owner = await _owner(session, account_id)
     for asset_id in sorted(a for a in assets if a is not None):
-        await recompute_position(session, account_id, asset_id)
+        await recompute_position(session, account_id, asset_id, fx_memo=memo, owner=owner)
     for currency in sorted(currencies):
         await recompute_cash(session, account_id, currency)
+
+
+async def recompute_user_positions(session: AsyncSession, user_id: int) -> None:
+    """Rewrite every position of ``user_id`` (after a change of base currency)."""
+    rows = await session.execute(
+        select(Position.account_id, Position.asset_id)
+        .join(Account, Account.id == Position.account_id)
+        .where(Account.user_id == user_id)
+        .order_by(Position.account_id, Position.asset_id)
+    )
+    memo: dict[tuple[str, str], Points] = {}
+    for account_id, asset_id in list(rows):
+        await recompute_position(session, account_id, asset_id, fx_memo=memo)
+
+
+async def _owner(session: AsyncSession, account_id: int) -> tuple[CostMethod, str]:
+    """The account's cost method and its owner's base currency."""
+    row = await session.execute(
+        select(Account.cost_method, User.base_currency)
+        .join(User, User.id == Account.user_id)
+        .where(Account.id == account_id)
+    )
+    method, base = row.one()
+    return method, base
+
+
+async def _base_currency(session: AsyncSession, user_id: int) -> str:
+    base = await session.scalar(select(User.base_currency).where(User.id == user_id))
+    return base or ""
 
 
 async def _lock_account(

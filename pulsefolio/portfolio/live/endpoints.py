@@ -3,9 +3,10 @@
 Messages (JSON text frames):
 
 * ``{"type": "snapshot", ...}`` once on connect: the whole ``GET /api/v1/portfolio`` answer;
-* ``{"type": "portfolio", "base_currency", "total_value", "day_change": {"amount", "percent"},
-  "as_of", "holdings": [rows that changed]}`` after each batch touching the portfolio (after a
-  position change or an FX move, every row);
+* ``{"type": "portfolio", "base_currency", "total_value", "holdings_value", "cash_value",
+  "day_change": {"amount", "percent"}, "as_of", "holdings": [rows that changed],
+  "cash": [every balance]}`` (``total_value`` includes cash) after each batch touching the
+  portfolio (after a position change or an FX move, every row);
 * ``{"type": "ping", "at": <ISO time>}`` every ``HEARTBEAT`` seconds without other traffic.
 
 Authentication as for every route: ``?access_token=`` or ``Authorization: Bearer``.

@@ -5,9 +5,12 @@ POSITIONS with the durable consumer ``portfolio-{instance_id}``: after a restart
 it stopped, and what was published while it was down is also already in the cache it loaded
 from. Replays are harmless: a quote no newer than the held one is ignored.
 
-Per batch: prices revalue the users holding the changed assets, FX revalues everyone, a
-position change reloads that user from PostgreSQL (one query per batch). Then every affected
-user with an open WebSocket gets a ``portfolio`` message.
+Per batch: prices and rates go onto the price board at once (requests see them), a position
+change reloads that user from PostgreSQL (one query per batch). Revaluation of the float totals
+runs in a worker thread, off the event loop, in a separate task that takes everything pending
+since its last run: batches arriving while it computes are coalesced into the next run. After
+each run every affected user with an open WebSocket gets a ``portfolio`` message, and
+:attr:`Live.revalued_as_of` records the oldest price that run included.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,12 +34,24 @@ from pulsefolio.portfolio.resources import Resources
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class _Pending:
+    """Changed assets, reloaded users and whether FX moved, since the last revaluation."""
+
+    changed: set[int] = field(default_factory=set)
+    users: set[int] = field(default_factory=set)
+    everyone: bool = False
+
+
 class Live:
     def __init__(self, resources: Resources, engine: Engine) -> None:
         self.resources = resources
         self.engine = engine
         self.hub = Hub()
         self.batches = 0
+        self.revalued_as_of: datetime | None = self.oldest_price()
+        self._pending = _Pending()
+        self._wake = asyncio.Event()
 
     @property
     def consumer_name(self) -> str:
@@ -50,6 +66,12 @@ class Live:
             refresh_interval=self.resources.settings.refresh_interval,
             account_id=account_id,
         )
+
+    def oldest_price(self) -> datetime | None:
+        """The as-of time of the oldest price held: once it passes a refresh's time, every
+        asset's new price is applied and every portfolio holding it revalued."""
+        times = [q.as_of for q in self.engine.board.market_quotes()]
+        return min(times) if times else None
 
     async def book(self, user_id: int) -> UserBook:
         """The user's positions from memory; a user this instance never saw is loaded once."""
@@ -85,21 +107,48 @@ class Live:
                     users.add(PositionChanged.decode(d.data).user_id)
             except (ValueError, KeyError, TypeError) as exc:
                 log.warning("skipping undecodable %s message %s: %s", d.topic, d.sequence, exc)
-        changed, affected = self.engine.apply_quotes(quotes)
-        everyone = self.engine.apply_fx(rates)
+        board = self.engine.board
+        changed = board.apply_quotes(quotes)
+        everyone = board.apply_fx(rates)
         if users:
             await self._reload(sorted(users))
         self.batches += 1
-        self._push(set(changed), affected, users, everyone)
+        self._pending.changed.update(changed)
+        self._pending.users |= users
+        self._pending.everyone |= everyone
+        self._wake.set()
 
-    def _push(
-        self, changed: set[int], affected: set[int], reloaded: set[int], everyone: bool
-    ) -> None:
-        for user_id in self.hub.connected(self.hub.users() if everyone else affected | reloaded):
+    async def revalue_pending(self) -> None:
+        """Revalue what is pending in a worker thread, then push to the connected clients."""
+        pending, self._pending = self._pending, _Pending()
+        changed, reloaded, everyone = pending.changed, pending.users, pending.everyone
+        vectors, oldest = self.engine.vectors(), self.oldest_price()
+        if changed or everyone:
+            await asyncio.to_thread(self.engine.revalue, changed, vectors, everyone=everyone)
+        self._push(changed, reloaded, everyone)
+        self.revalued_as_of = oldest
+
+    async def revalue_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.revalue_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("revaluation failed")
+
+    def _push(self, changed: set[int], reloaded: set[int], everyone: bool) -> None:
+        """Send each connected user whose portfolio moved their new value. Walks the connected
+        users, not the holders of the changed assets: a full refresh touches every user."""
+        for user_id in self.hub.users():
             book = self.engine.book(user_id)
             if book is None:
                 continue
             full = everyone or user_id in reloaded
+            if not full and not any(h.asset in changed for h in book.holdings):
+                continue
             valuation = self.value(book, book.base_currency)
             self.hub.send(user_id, message(valuation, None if full else changed))
 
@@ -118,8 +167,14 @@ class Live:
 
 
 def message(valuation: Valuation, assets: set[int] | None) -> dict[str, Any]:
-    """The ``portfolio`` message: totals plus the holding rows of ``assets`` (all when None)."""
-    return {"type": "portfolio", **valuation.summary(), "holdings": valuation.rows(assets)}
+    """The ``portfolio`` message: totals (cash included), the holding rows of ``assets`` (all
+    when None) and every cash balance (their weights move with the total)."""
+    return {
+        "type": "portfolio",
+        **valuation.summary(),
+        "holdings": valuation.rows(assets),
+        "cash": valuation.cash_rows(),
+    }
 
 
 def snapshot(valuation: Valuation) -> dict[str, Any]:
@@ -132,10 +187,15 @@ async def live_service(resources: Resources) -> AsyncIterator[Live]:
     """Load the engine, run the consumer for the lifetime of the app, stop it on exit."""
     engine = await load_engine(resources.engine, resources.cache)
     live = Live(resources, engine)
-    task = asyncio.create_task(live.run(), name=live.consumer_name)
+    tasks = [
+        asyncio.create_task(live.run(), name=live.consumer_name),
+        asyncio.create_task(live.revalue_loop(), name=f"{live.consumer_name}-revalue"),
+    ]
     try:
         yield live
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task

@@ -4,10 +4,16 @@ The money math is :func:`pulsefolio.portfolio.valuation.valuation.value_portfoli
 feeds it the engine's positions, quotes and FX rates and presents the result. Conventions added
 here:
 
-* Positions carry their cost in the asset currency only, so the base-currency cost is converted
-  at today's rate: the unrealized gain is the price effect alone, with no currency effect.
+* The base-currency cost is the ledger's ``cost_basis_base`` (converted at the trade-date rate)
+  where it recorded one, so the unrealized gain includes the currency effect; otherwise the
+  asset-currency cost converted at today's rate (the price effect alone).
 * A holding without a price (or without an FX path to the base currency) is listed with
   ``price: null`` and left out of every total and allocation.
+* Cash balances (per account and currency, from the ledger) count at today's rate:
+  ``total_value`` is ``holdings_value + cash_value``, weights are shares of that total, and the
+  allocation has an asset class ``cash`` while the currency and account slices include each
+  balance in its own currency and account. A balance without an FX path to the base currency is
+  listed with ``amount_base: null`` and left out of the totals, like an unpriced holding.
 * A price is stale when its as-of time is older than two refresh intervals.
 * Amounts are rounded half-even to their currency's minor unit (``core.money.present``); weights
   and percentages are given in percent to 4 decimals. Nothing is rounded before that.
@@ -22,7 +28,7 @@ from typing import Any
 
 from pulsefolio.core.domain import PriceQuote
 from pulsefolio.core.money import ZERO, present
-from pulsefolio.portfolio.engine import Holding, PriceBoard, UserBook
+from pulsefolio.portfolio.engine import Cash, Holding, PriceBoard, UserBook
 from pulsefolio.portfolio.valuation.valuation import PortfolioValue, Position, value_portfolio
 
 PERCENT = Decimal("0.0001")
@@ -64,6 +70,10 @@ class Valuation:
             h for h in book.holdings if account_id is None or h.account_id == account_id
         ]
         self.conversions: dict[str, Any] = {}
+        self.cash = [c for c in book.cash if account_id is None or c.account_id == account_id]
+        for c in self.cash:
+            if (found := board.rate(c.currency, self.base)) is not None:
+                self.conversions[c.currency] = found
         self.priced: list[Holding] = []
         for h in self.holdings:
             quote = board.quotes[h.asset]
@@ -75,8 +85,17 @@ class Valuation:
             self.conversions[quote.currency] = found
             self.priced.append(h)
         self.value: PortfolioValue = value_portfolio(
-            self._positions(), self._prices(), self._fx(), self.base
+            self._positions(), self._prices(), self._fx(), self.base, self._balances()
         )
+
+    def _balances(self) -> dict[str, dict[str, Decimal]]:
+        """Cash convertible to the base currency: account -> currency -> amount."""
+        out: dict[str, dict[str, Decimal]] = {}
+        for c in self.cash:
+            if c.currency in self.conversions:
+                by_currency = out.setdefault(str(c.account_id), {})
+                by_currency[c.currency] = by_currency.get(c.currency, ZERO) + c.amount
+        return out
 
     def _fx(self) -> dict[str, Decimal]:
         return {c: conv.rate for c, conv in self.conversions.items()}
@@ -104,7 +123,7 @@ class Valuation:
                     q.currency,
                     h.quantity,
                     h.cost,
-                    h.cost * rate,
+                    h.cost * rate if h.cost_base is None else h.cost_base,
                     asset.asset_class,
                 )
             )
@@ -171,6 +190,26 @@ class Valuation:
         by_key = {(v.account, v.symbol): v for v in self.value.holdings}
         return [self._row(h, by_key) for h in self.holdings if wanted is None or h.asset in wanted]
 
+    def _cash_row(self, c: Cash) -> dict[str, Any]:
+        conversion = self.conversions.get(c.currency)
+        if conversion is None:
+            amount_base, weight = None, None
+        else:
+            base = c.amount * conversion.rate
+            amount_base = str(present(base, self.base))
+            total = self.value.value_base
+            weight = _percent(base / total if total else ZERO)
+        return {
+            "account_id": c.account_id,
+            "currency": c.currency,
+            "amount": str(present(c.amount, c.currency)),
+            "amount_base": amount_base,
+            "weight_percent": weight,
+        }
+
+    def cash_rows(self) -> list[dict[str, Any]]:
+        return [self._cash_row(c) for c in self.cash]
+
     def as_of(self) -> str | None:
         times = [q.as_of for h in self.priced if (q := self.board.quotes[h.asset]) is not None]
         return max(times).isoformat() if times else None
@@ -189,11 +228,13 @@ class Valuation:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Totals only: what the live stream sends."""
+        """Totals only: what the live stream sends (``total_value`` includes cash)."""
         v = self.value
         return {
             "base_currency": self.base,
             "total_value": str(present(v.value_base, self.base)),
+            "holdings_value": str(present(v.value_base - v.cash_base, self.base)),
+            "cash_value": str(present(v.cash_base, self.base)),
             "day_change": {
                 "amount": str(present(v.day_change_base, self.base)),
                 "percent": _percent(v.day_change_pct),
@@ -216,6 +257,10 @@ class Valuation:
                 "percent": _percent(v.unrealized_base / v.cost_base if v.cost_base else None),
             },
             "holdings": self.rows(),
+            "cash": self.cash_rows(),
+            "prices_from": self.board.prices_from(
+                self.board.quotes[h.asset] for h in self.holdings
+            ),
             "allocation": {
                 "asset_class": self._allocation(dict(v.by_asset_class)),
                 "currency": self._allocation(dict(v.by_currency)),

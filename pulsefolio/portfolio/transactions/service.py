@@ -2,8 +2,9 @@
 
 Every write goes through the ledger in the same database transaction, so positions and cash
 never disagree with the transactions; a write the ledger refuses (an oversell, a bad split, a
-currency other than the asset's, a date too far ahead) rolls back whole. After the commit,
-a PositionChanged goes out on the stream so every instance revalues the user.
+currency other than the asset's, a date too far ahead) rolls back whole. A PositionChanged is
+recorded in the stream outbox in that same transaction and sent after the commit, so every
+instance revalues the user even if the stream was down at the time.
 
 An ``Idempotency-Key`` is unique per user. Sending the same key again returns the transaction
 the first request created and writes nothing; the same key with a different request is a
@@ -25,7 +26,7 @@ from pulsefolio.core.stream import Stream
 from pulsefolio.portfolio.accounts.service import accounts
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
 from pulsefolio.portfolio.ledger import apply_transaction, delete_transaction
-from pulsefolio.portfolio.positions.events import announce
+from pulsefolio.portfolio.positions.events import announce, record
 from pulsefolio.portfolio.transactions import repository, schemas
 
 _COMPARED = (
@@ -109,6 +110,7 @@ class TransactionService:
         )
         try:
             await apply_transaction(session, row)
+            await record(session, user.id, account.id)
             await session.commit()
         except IntegrityError:
             await session.rollback()
@@ -119,7 +121,7 @@ class TransactionService:
             if first is None:
                 raise
             return self._replay(first, account_id, body), True
-        await announce(stream, user.id, account.id)
+        announce(stream)
         return row, False
 
     def _replay(
@@ -184,9 +186,10 @@ class TransactionService:
         for name, value in changes.items():
             setattr(row, name, value)
         await apply_transaction(session, row)
+        await record(session, user.id, row.account_id)
         await session.commit()
         await session.refresh(row)
-        await announce(stream, user.id, row.account_id)
+        announce(stream)
         return row
 
     async def delete(
@@ -198,8 +201,9 @@ class TransactionService:
             raise NotFound("no such transaction")
         account_id = row.account_id
         await delete_transaction(session, row)
+        await record(session, user.id, account_id)
         await session.commit()
-        await announce(stream, user.id, account_id)
+        announce(stream)
 
 
 transactions = TransactionService()

@@ -9,7 +9,8 @@ from pulsefolio.core.errors import NotFound
 from pulsefolio.core.stream import Stream
 from pulsefolio.portfolio.auth import repository
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
-from pulsefolio.portfolio.positions.events import announce
+from pulsefolio.portfolio.ledger import recompute_user_positions
+from pulsefolio.portfolio.positions.events import announce, record
 from pulsefolio.portfolio.users.schemas import MeUpdate
 
 
@@ -23,14 +24,19 @@ class UserService:
     async def update(
         self, session: AsyncSession, stream: Stream, user: CurrentUser, body: MeUpdate
     ) -> User:
-        """Apply the changes; a new base currency makes every instance revalue the user."""
+        """Apply the changes; a new base currency recomputes the positions' base cost (in the
+        same transaction) and makes every instance revalue the user."""
         row = await self.get(session, user)
         changed = body.base_currency is not None and body.base_currency != row.base_currency
         if body.base_currency is not None:
             row.base_currency = body.base_currency
+        if changed:
+            await session.flush()
+            await recompute_user_positions(session, user.id)
+            await record(session, user.id)
         await session.commit()
         if changed:
-            await announce(stream, user.id)
+            announce(stream)
         return row
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 
@@ -51,12 +52,14 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
     accounts: dict[str, int] = {}
     currencies = sorted({e.currency for e in items} | {base_currency})
     cur_code = {c: i for i, c in enumerate(currencies)}
-    cols = np.zeros((6, n), dtype=np.int64)  # day, hcol, ccol, acol, currency, kind
-    nums = np.zeros((7, n), dtype=np.float64)  # qty, price, flow, cash, external, fx, split
+    int_rows: list[tuple[int, int, int, int, int, int]] = []  # day, hcol, ccol, acol, cur, kind
+    num_rows: list[tuple[float, ...]] = []  # qty, price, flow, cash, external, fx, split
     factors: dict[int, float] = {}
-    for k, e in enumerate(items):
+    zero = Decimal(0)
+    for e in items:
         h = 0
-        if e.symbol and e.type in _HOLDING_FLOWS:
+        t = e.type
+        if e.symbol and t in _HOLDING_FLOWS:
             key = (e.account, e.symbol)
             h = holdings.get(key, -1)
             if h < 0:
@@ -64,11 +67,18 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
                 holding_currency.append(e.currency)
         c = cash_cols.setdefault((e.account, e.currency), len(cash_cols))
         a = accounts.setdefault(e.account, len(accounts))
-        t = e.type
-        gross, fee = float(e.gross), float(e.fee)
+        exact = zero if t is T.FEE or t is T.SPLIT else e.quantity * e.price
+        if t is T.BUY or t is T.WITHDRAWAL:
+            cash = -(exact + e.fee)
+        elif t is T.FEE or t is T.SPLIT:
+            cash = -e.fee
+        else:
+            cash = exact - e.fee
+        gross, fee = float(exact), float(e.fee)
         before = factors.get(h, 1.0)
         qty = float(e.quantity)
         flow = 0.0
+        split = 1.0
         if t is T.BUY:
             flow = gross + fee
         elif t is T.SELL:
@@ -77,19 +87,17 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
             flow = -(gross - fee)
         elif t is T.SPLIT:
             flow = fee
-            factors[h] = before * float(e.split_factor)
+            split = float(e.split_factor)
+            factors[h] = before * split
         kind = 1 if t in _TRADES else 2 if t is T.SPLIT else 3 if t in _HOLDING_FLOWS else 0
         external = gross if t is T.DEPOSIT else -gross if t is T.WITHDRAWAL else 0.0
-        cols[:, k] = ((e.executed_at.date() - first).days, h, c, a, cur_code[e.currency], kind)
-        nums[:, k] = (
-            qty / before,
-            float(e.price) * before,
-            flow,
-            float(e.cash_effect),
-            external,
-            float(e.fx_rate),
-            float(e.split_factor),
-        )
+        int_rows.append(((e.executed_at.date() - first).days, h, c, a, cur_code[e.currency], kind))
+        num_rows.append(
+            (qty / before, float(e.price) * before, flow, float(cash), external,
+             float(e.fx_rate), split)
+        )  # fmt: skip
+    cols = np.array(int_rows, dtype=np.int64).reshape(n, 6).T
+    nums = np.array(num_rows, dtype=np.float64).reshape(n, 7).T
     kind = cols[5]
     splits = kind == 2
     return _Index(

@@ -31,6 +31,8 @@ from pulsefolio.core.errors import ValidationFailed
 
 from .lots import FEE, INCOME, AccountLots
 
+# An annual rate with 1 + r under 1e-9 is a total loss at float precision: no answer.
+_TOTAL_LOSS = -1.0 + 1e-9
 RANGES = ("1D", "WTD", "MTD", "YTD", "1Y", "3Y", "5Y", "MAX", "CUSTOM")
 
 
@@ -123,7 +125,8 @@ def xirr(dates: Sequence[date], amounts: Sequence[float], guess: float = 0.1) ->
 
     Actual/365 days, as spreadsheets count. Newton's method first; if it fails, a scan for a
     sign change of the NPV bracketed by Brent's method. ``None`` when the flows are all of
-    one sign, or no rate in (-100%, 10^6%) solves them.
+    one sign, or no rate in (-100%, 10^6%) solves them, or the only one is a loss so steep
+    that ``1 + r`` is below 1e-9 (a total loss, as spreadsheets and pyxirr answer too).
     """
     if len(dates) != len(amounts) or not amounts:
         raise ValidationFailed("xirr needs as many dates as amounts", {"amounts": "mismatch"})
@@ -153,7 +156,7 @@ def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
         step = f / df
         r -= step
         if abs(step) < 1e-12 * max(1.0, abs(r)):
-            if r > -1.0 and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
+            if r > _TOTAL_LOSS and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
                 return r
             break
 
@@ -165,7 +168,8 @@ def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
     values = [npv_log(float(g)) for g in grid]
     for lo, hi, flo, fhi in zip(grid[:-1], grid[1:], values[:-1], values[1:], strict=True):
         if math.isfinite(flo) and math.isfinite(fhi) and flo * fhi <= 0:
-            return math.expm1(float(brentq(npv_log, lo, hi, xtol=1e-15, rtol=1e-14)))
+            rate = math.expm1(float(brentq(npv_log, lo, hi, xtol=1e-15, rtol=1e-14)))
+            return rate if rate > _TOTAL_LOSS else None
     return None
 
 

@@ -28,6 +28,23 @@ class TestReproducibility:
         market = SimulatedMarket(1, start_prices={"X": Decimal("100")})
         assert market.price("X", AssetClass.STOCK, 0) == Decimal("100.00")
 
+    def test_anchor_is_where_the_walk_goes_on(self) -> None:
+        at = ORIGIN + timedelta(days=200, hours=21)
+        anchored = SimulatedMarket(4, step_seconds=600, anchors={"X": (Decimal("80.00"), at)})
+        later = SimulatedMarket(4, step_seconds=600, anchors={"X": (Decimal("80.00"), at)})
+        step = anchored.step_at(at)
+        assert anchored.price("X", AssetClass.STOCK, step) == Decimal("80.00")
+        nearby = [anchored.price("X", AssetClass.STOCK, step + k) for k in (1, 6, 48)]
+        assert all(abs(p / 80 - 1) < Decimal("0.05") for p in nearby) and len(set(nearby)) == 3
+        # re-anchoring on a price of the same walk continues the same walk
+        moved = SimulatedMarket(
+            4, step_seconds=600, anchors={"X": (nearby[2], at + timedelta(hours=8))}
+        )
+        far = step + 500
+        assert abs(
+            moved.price("X", AssetClass.STOCK, far) / later.price("X", AssetClass.STOCK, far) - 1
+        ) < Decimal("0.0002")
+
     async def test_fetch_stamps_the_step_time(self) -> None:
         now = ORIGIN + timedelta(seconds=125)
         market = SimulatedMarket(3, step_seconds=60, clock=lambda: now)

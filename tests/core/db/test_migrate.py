@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "positions",
     "price_history",
     "refresh_tokens",
+    "stream_outbox",
     "transactions",
     "users",
 }

@@ -13,17 +13,20 @@ USD→EUR is 1/1.25 = 0.8 by inverse and GBP→EUR is 1.5 × 0.8 = 1.2 by a cros
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pulsefolio.core.cache import PriceCache
+from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.domain import FxRate, PriceQuote
 from pulsefolio.core.events import encode_fx, encode_quote, fx_dedup_id, quote_dedup_id
+from pulsefolio.core.settings import Settings
 from pulsefolio.core.stream import Outgoing, Stream, Topic
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -68,6 +71,17 @@ async def set_position(conn, account: int, asset: int, quantity: str, cost: str)
             " ON CONFLICT (account_id, asset_id) DO UPDATE SET quantity = :q, cost_basis = :c"
         ),
         {"a": account, "s": asset, "q": Decimal(quantity), "c": Decimal(cost)},
+    )
+
+
+async def set_cash(conn, account: int, currency: str, balance: str) -> None:  # type: ignore[no-untyped-def]
+    """Write a cash balance as the ledger keeps it (the engine reads it on load or reload)."""
+    await conn.execute(
+        text(
+            "INSERT INTO cash_balances (account_id, currency, balance) VALUES (:a, :c, :b)"
+            " ON CONFLICT (account_id, currency) DO UPDATE SET balance = :b"
+        ),
+        {"a": account, "c": currency, "b": Decimal(balance)},
     )
 
 
@@ -157,3 +171,12 @@ async def wait_for(client: httpx.AsyncClient, path: str, total: str, within: flo
             return body
         await asyncio.sleep(0.05)
     raise AssertionError(f"{path} still says {body.get('total_value')}, not {total}")
+
+
+@pytest_asyncio.fixture
+async def app_cache(settings: Settings) -> AsyncIterator[PriceCache]:
+    """The price cache the test app uses (its Redis, its namespace)."""
+    assert settings.redis_url
+    client = connect_redis(settings.redis_url)
+    yield PriceCache(client, settings.namespace)
+    await client.aclose()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache, connect_redis
@@ -158,3 +159,46 @@ class TestUpdates:
         )
         assert users == {book.user_id}
         assert engine.totals(book.user_id).value == pytest.approx(10 * 90 * 0.8 + 5840, rel=1e-12)  # type: ignore[union-attr]
+
+
+class TestRecordedBaseCost:
+    async def test_recorded_base_cost_is_used_in_bulk_and_overlay(
+        self, db: AsyncEngine, cache: PriceCache
+    ) -> None:
+        book = await seed(db, cache)
+        async with db.begin() as conn:  # AAPL bought when 1 USD was 0.9 EUR: 1125 × 0.9
+            await conn.execute(
+                text(
+                    "UPDATE positions SET cost_basis_base = 1012.50"
+                    " WHERE account_id = :a AND asset_id = :s"
+                ),
+                {"a": book.us_account, "s": book.assets["AAPL"]},
+            )
+        engine = await load_engine(db, cache)
+        body = value(engine, book.user_id).body()
+        rows = {r["symbol"]: r for r in body["holdings"]}
+        assert rows["AAPL"]["cost_basis_base"] == "1012.50"
+        assert rows["AAPL"]["unrealized_gain"] == "-52.50"  # 960 - 1012.50: currency effect
+        assert rows["VWRL"]["cost_basis_base"] == "3600.00"  # none recorded: today's rate
+        assert body["cost_basis"] == "5612.50"  # 1012.50 + 3600 + 1000
+        assert engine.totals(book.user_id).cost == pytest.approx(5612.5, rel=1e-12)  # type: ignore[union-attr]
+        await load_users(db, cache, engine, [book.user_id])  # the overlay path agrees
+        assert engine.book(book.user_id).holdings[0].cost_base is not None  # type: ignore[union-attr]
+        assert engine.totals(book.user_id).cost == pytest.approx(5612.5, rel=1e-12)  # type: ignore[union-attr]
+        assert value(engine, book.user_id).body()["cost_basis"] == "5612.50"
+
+    async def test_price_refresh_skips_unchanged_products(
+        self, db: AsyncEngine, cache: PriceCache
+    ) -> None:
+        book = await seed(db, cache)
+        engine = await load_engine(db, cache)
+        cost, previous = engine.cost_usd, engine.previous_usd
+        engine.apply_quotes([quote("AAPL", "85", "78", "USD", NOW + timedelta(seconds=5))])
+        engine.revalue_all()
+        assert engine.cost_usd is cost and engine.previous_usd is previous  # not recomputed
+        engine.apply_quotes([quote("AAPL", "86", "79", "USD", NOW + timedelta(seconds=6))])
+        engine.revalue_all()  # a new previous close: that product runs again
+        assert engine.previous_usd is not previous
+        assert engine.totals(book.user_id).value == pytest.approx(  # type: ignore[union-attr]
+            float(value(engine, book.user_id).value.value_base), rel=1e-12
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pulsefolio.core.db.engine import create_engine, session_factory
-from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Transaction, User
+from pulsefolio.core.db.models import (
+    Account,
+    Asset,
+    CashBalance,
+    FxRate,
+    Position,
+    Transaction,
+    User,
+)
 from pulsefolio.core.domain import AssetClass, TransactionType
 from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.portfolio.ledger import (
@@ -22,6 +30,7 @@ from pulsefolio.portfolio.ledger import (
     delete_transaction,
     recompute_account,
 )
+from pulsefolio.portfolio.ledger.fx import pick
 
 T = TransactionType
 DAY0 = datetime(2024, 1, 2, 15, 0, tzinfo=UTC)
@@ -70,6 +79,11 @@ async def book(database_url: str) -> AsyncIterator[Book]:
         eur = Asset(symbol="SAP.DE", name="SAP", asset_class=AssetClass.STOCK, currency="EUR")
         session.add_all([account, usd, eur])
         await session.flush()
+        session.add(
+            FxRate(
+                base="EUR", quote="USD", as_of=DAY0 - timedelta(days=3), source="t", rate=D("1.1")
+            )
+        )
         ids = (account.id, usd.id, eur.id)
     yield Book(sessions, *ids)
     await engine.dispose()
@@ -89,7 +103,7 @@ class TestBuy:
         assert pos.cost_basis == D("1001")  # 10 * 100 + 1
         assert pos.average_cost == D("100.1")
         assert pos.realized_gain == 0
-        assert await book.cash() == D("-1001")
+        assert await book.cash() == D("0")  # the 1001 shortfall is an implicit deposit
 
     async def test_second_buy_averages_cost(self, book: Book) -> None:
         await book.write(T.BUY, 0, **buy(book, "10", "100"))
@@ -113,7 +127,7 @@ class TestSell:
         assert pos.cost_basis == D("600")  # 1000 - 4/10 * 1000
         assert pos.realized_gain == D("80")  # 4 * 120 - 400, fee apart
         assert pos.fees == D("2")
-        assert await book.cash() == D("-522")  # -1000 + 480 - 2
+        assert await book.cash() == D("478")  # 0 after the funded buy, + 480 - 2
 
     async def test_sell_all_keeps_row_with_realized_gain(self, book: Book) -> None:
         await book.write(T.BUY, 0, **buy(book, "3", "10"))
@@ -137,7 +151,7 @@ class TestSell:
         assert await book.count() == 1
         pos = await book.position()
         assert pos is not None and pos.quantity == D("5")
-        assert await book.cash() == D("-500")
+        assert await book.cash() == D("0")
 
     async def test_backdated_sell_before_the_buy_is_an_oversell(self, book: Book) -> None:
         await book.write(T.BUY, 5, **buy(book, "5", "100"))
@@ -240,12 +254,22 @@ class TestRejected:
             )
 
         assert set(caught.value.fields) == {"executed_at", "quantity", "price", "fee"}
+        assert await book.count() == 0
 
     async def test_dividend_on_asset_never_held(self, book: Book) -> None:
         with pytest.raises(ValidationFailed) as caught:
             await book.write(T.DIVIDEND, 0, asset_id=book.usd_asset, amount=D("3.5"))
 
         assert set(caught.value.fields) == {"asset_id"}
+        assert await book.count() == 0
+
+    async def test_split_of_asset_never_held(self, book: Book) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            await book.write(
+                T.SPLIT, 0, asset_id=book.usd_asset, split_numerator=D(2), split_denominator=D(1)
+            )
+
+        assert caught.value.fields == {"asset_id": "split on an asset not held before it"}
         assert await book.count() == 0
 
 
@@ -284,7 +308,7 @@ class TestCorrections:
 
         pos = await book.position()
         assert pos is not None and (pos.quantity, pos.cost_basis) == (D("5"), D("500"))
-        assert await book.cash() == D("-500")
+        assert await book.cash() == D("0")
 
     async def test_moving_a_trade_to_another_asset_recomputes_both(self, book: Book) -> None:
         tx = await book.write(T.BUY, 0, **buy(book, "5", "100"))
@@ -298,7 +322,7 @@ class TestCorrections:
         moved = await book.position(book.eur_asset)
         assert moved is not None and moved.quantity == D("5")
         assert await book.cash("USD") is None
-        assert await book.cash("EUR") == D("-500")
+        assert await book.cash("EUR") == D("0")
 
     async def test_recompute_account_rebuilds_what_was_lost(self, book: Book) -> None:
         await book.write(T.BUY, 0, **buy(book, "7", "10", fee="1"))
@@ -317,4 +341,56 @@ class TestCorrections:
             before.cost_basis,
             before.realized_gain,
         )
-        assert await book.cash() == D("-47")  # -71 + 24
+        assert await book.cash() == D("24")  # 71 funded from outside, then + 24
+
+
+class TestTradeDateFx:
+    """The user's base currency is USD; the only EUR/USD rate is 1.1, three days before DAY0."""
+
+    def eur_buy(self, book: Book) -> dict[str, object]:
+        return {"asset_id": book.eur_asset, "quantity": D(2), "price": D(50), "currency": "EUR"}
+
+    async def test_rate_carried_over_the_weekend_gives_base_cost(self, book: Book) -> None:
+        await book.write(T.BUY, 0, **self.eur_buy(book))
+        await book.write(T.BUY, 1, **buy(book, "1", "10"))
+
+        eur, usd = await book.position(book.eur_asset), await book.position()
+        assert eur is not None and usd is not None
+        assert (eur.cost_basis, eur.cost_basis_base) == (D(100), D("110"))  # 100 EUR * 1.1
+        assert usd.cost_basis_base == D(10)  # already in the base currency
+
+    async def test_missing_rate_is_refused_and_nothing_written(self, book: Book) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            await book.write(T.BUY, 30, **self.eur_buy(book))  # 33 days after the last rate
+
+        assert set(caught.value.fields) == {"executed_at"}
+        assert "EUR->USD" in caught.value.fields["executed_at"]
+        assert await book.count() == 0
+        assert await book.position(book.eur_asset) is None
+
+    async def test_a_trade_of_the_last_days_takes_the_newest_rate(self, book: Book) -> None:
+        recent = (datetime.now(UTC) - DAY0).days - 2
+        await book.write(T.BUY, recent, **self.eur_buy(book))
+
+        eur = await book.position(book.eur_asset)
+        assert eur is not None and eur.cost_basis_base == D("110")
+
+
+class TestPick:
+    POINTS = ((date(2024, 1, 5), D("1.1")), (date(2024, 1, 8), D("1.2")))
+
+    @pytest.mark.parametrize(
+        ("day", "expected"),
+        [
+            (date(2024, 1, 4), None),  # before any rate
+            (date(2024, 1, 6), D("1.1")),  # Saturday: Friday's rate
+            (date(2024, 1, 8), D("1.2")),
+            (date(2024, 1, 15), D("1.2")),  # seven days on: still carried
+            (date(2024, 1, 16), None),  # eight days: missing
+        ],
+    )
+    def test_window(self, day: date, expected: D | None) -> None:
+        assert pick(self.POINTS, day, today=date(2025, 1, 1)) == expected
+
+    def test_recent_trade_takes_the_newest_rate(self) -> None:
+        assert pick(self.POINTS, date(2024, 3, 1), today=date(2024, 3, 3)) == D("1.2")

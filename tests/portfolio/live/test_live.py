@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import orjson
 import pytest
-import pytest_asyncio
 import websockets
 from engine.fixtures import (  # tests/portfolio/engine (rootdir-relative test package)
     CACHED_QUOTES,
@@ -23,18 +21,8 @@ from engine.fixtures import (  # tests/portfolio/engine (rootdir-relative test p
     wait_for,
 )
 
-from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.events import PositionChanged
-from pulsefolio.core.settings import Settings
 from pulsefolio.core.stream import Outgoing, Topic
-
-
-@pytest_asyncio.fixture
-async def cache(settings: Settings) -> AsyncIterator[PriceCache]:
-    assert settings.redis_url
-    client = connect_redis(settings.redis_url)
-    yield PriceCache(client, settings.namespace)
-    await client.aclose()
 
 
 async def next_of(socket, kind: str, within: float = 5.0) -> dict:  # type: ignore[no-untyped-def,type-arg]

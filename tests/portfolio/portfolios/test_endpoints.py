@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
 from engine.fixtures import (
     CACHED_QUOTES,
     CACHED_RATES,
@@ -12,17 +9,6 @@ from engine.fixtures import (
     seed,
     wait_for,
 )  # tests/portfolio/engine (rootdir-relative test package)
-
-from pulsefolio.core.cache import PriceCache, connect_redis
-from pulsefolio.core.settings import Settings
-
-
-@pytest_asyncio.fixture
-async def cache(settings: Settings) -> AsyncIterator[PriceCache]:
-    assert settings.redis_url
-    client = connect_redis(settings.redis_url)
-    yield PriceCache(client, settings.namespace)
-    await client.aclose()
 
 
 class TestPortfolio:

@@ -18,9 +18,11 @@ DAY = "2024-03-01T10:00:00Z"
 
 @pytest.fixture
 async def book(make_user: MakeUser, make_asset: Callable[..., Awaitable[int]]) -> dict[str, Any]:
-    """A user with a USD account holding 10 ACME (USD); a EUR asset SAP."""
+    """A user with a USD account holding 10 ACME (USD); a EUR asset SAP (no EUR rate is
+    stored); IDLE (USD), never held."""
     user = await make_user()
     acme, sap = await make_asset("ACME"), await make_asset("SAP", currency="EUR")
+    idle = await make_asset("IDLE")
     account = (
         await user.client.post("/api/v1/accounts", json={"name": "Main", "currency": "USD"})
     ).json()["id"]
@@ -29,7 +31,8 @@ async def book(make_user: MakeUser, make_asset: Callable[..., Awaitable[int]]) -
         json={"type": "BUY", "asset_id": acme, "quantity": 10, "price": 0.1, "executed_at": DAY},
     )
     assert buy.status_code == 201, buy.text
-    return {"user": user, "account": account, "acme": acme, "sap": sap, "buy": buy.json()}
+    return {"user": user, "account": account, "acme": acme, "sap": sap, "idle": idle,
+            "buy": buy.json()}  # fmt: skip
 
 
 async def _positions(book: dict[str, Any]) -> Any:
@@ -49,7 +52,8 @@ class TestCreate:
             "10",
             "1",
         )
-        assert held["cash"] == [{"currency": "USD", "balance": "-1"}]
+        # the 1.00 the purchase needed beyond the cash held is an implicit deposit
+        assert held["cash"] == [{"currency": "USD", "balance": "0"}]
 
     async def test_sell_and_split(self, book: dict[str, Any]) -> None:
         url = f"/api/v1/accounts/{book['account']}/transactions"
@@ -107,7 +111,7 @@ class TestIdempotency:
         assert again.headers["Idempotent-Replayed"] == "true"
         assert await count_rows("transactions") == rows
         cash = (await _positions(book))["cash"]
-        assert cash == [{"currency": "USD", "balance": "99.5"}]
+        assert cash == [{"currency": "USD", "balance": "100.5"}]  # the buy was funded from outside
         different = await book["user"].client.post(
             url, json={**body, "amount": "7"}, headers=headers
         )
@@ -119,7 +123,21 @@ def _bad_cases(book: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     acme, sap = book["acme"], book["sap"]
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     return [
-        ("oversell", {"type": "SELL", "asset_id": acme, "quantity": "11", "price": "1"}, ""),
+        (
+            "oversell",
+            {"type": "SELL", "asset_id": acme, "quantity": "11", "price": "1"},
+            "quantity",
+        ),
+        (
+            "dividend never held",
+            {"type": "DIVIDEND", "asset_id": book["idle"], "amount": "2"},
+            "asset_id",
+        ),
+        (
+            "fx rate missing",
+            {"type": "BUY", "asset_id": sap, "quantity": "1", "price": "1"},
+            "executed_at",
+        ),  # no EUR->USD rate on the trade date or the 7 days before
         (
             "split zero",
             {"type": "SPLIT", "asset_id": acme, "split_numerator": "0", "split_denominator": "1"},

@@ -10,6 +10,7 @@ from pulsefolio.core.db.models.fx_rate import FxRate
 from pulsefolio.core.db.models.position import Position
 from pulsefolio.core.db.models.price_history import PriceHistory
 from pulsefolio.core.db.models.refresh_token import RefreshToken
+from pulsefolio.core.db.models.stream_outbox import StreamOutbox
 from pulsefolio.core.db.models.transaction import Transaction
 from pulsefolio.core.db.models.user import User
 
@@ -25,6 +26,7 @@ __all__ = [
     "Position",
     "PriceHistory",
     "RefreshToken",
+    "StreamOutbox",
     "Transaction",
     "User",
 ]

@@ -2,8 +2,10 @@
 
 Never written by hand: :mod:`pulsefolio.portfolio.ledger` recomputes the row from the
 transactions in the same database transaction as every write. Amounts are in the asset's
-currency; cost basis is average cost, fees kept apart in ``fees``. A row stays (quantity 0)
-after everything is sold, to keep the realized gain; it goes when no transaction is left.
+currency; cost basis is average cost, fees kept apart in ``fees``. ``cost_basis_base`` is the
+same cost in the owner's base currency at each purchase's trade-date FX rate (null until known).
+A row stays (quantity 0) after everything is sold, to keep the realized gain; it goes when no
+transaction is left.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Position(Base):
     )
     quantity: Mapped[Decimal] = mapped_column(quantity_type())
     cost_basis: Mapped[Decimal] = mapped_column(money_type())
+    cost_basis_base: Mapped[Decimal | None] = mapped_column(money_type(), nullable=True)
     average_cost: Mapped[Decimal] = mapped_column(price_type())
     realized_gain: Mapped[Decimal] = mapped_column(money_type())
     dividends: Mapped[Decimal] = mapped_column(money_type())

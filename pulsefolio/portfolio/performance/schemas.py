@@ -1,0 +1,132 @@
+"""Response models of the performance routes: amounts and returns are decimal strings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class Interval(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class RangeParams:
+    """A named range, or ``custom`` with ``start`` and ``end``."""
+
+    name: str
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The whole portfolio (no account), one account, or one holding of an account."""
+
+    account_id: int | None
+    asset_id: int | None
+    range: RangeParams
+
+
+class Point(BaseModel):
+    date: date
+    value: str
+    net_inflow: str
+    carried_forward: bool
+    value_asset: str | None = None
+
+
+class History(BaseModel):
+    base_currency: str
+    range: str
+    interval: Interval
+    start: date
+    end: date
+    points: list[Point]
+
+
+class Gain(BaseModel):
+    realized: str
+    unrealized: str
+    income: str
+    fees: str
+    total: str
+    price_effect: str
+    currency_effect: str
+
+
+class Performance(BaseModel):
+    range: str
+    start: date
+    end: date
+    base_currency: str
+    twr: str | None
+    xirr: str | None
+    xirr_note: str | None
+    gain: Gain
+    total_return: str | None
+
+
+class OpenLot(BaseModel):
+    lot_id: int
+    asset_id: int
+    symbol: str
+    currency: str
+    opened: date
+    holding_period_days: int
+    quantity: str
+    cost_per_unit: str
+    cost: str
+    cost_base: str
+    price: str
+    value: str
+    unrealized_gain: str
+    unrealized_gain_base: str
+
+
+class Lots(BaseModel):
+    account_id: int
+    base_currency: str
+    as_of: date
+    lots: list[OpenLot]
+
+
+class Sale(BaseModel):
+    sale_id: int
+    lot_id: int
+    date: date
+    opened: date
+    asset_id: int
+    symbol: str
+    currency: str
+    quantity: str
+    proceeds: str
+    cost: str
+    fees: str
+    gain: str
+    holding_period_days: int
+    proceeds_base: str
+    cost_base: str
+    fees_base: str
+    gain_base: str
+
+
+class RealizedTotals(BaseModel):
+    sales: int
+    proceeds_base: str
+    cost_base: str
+    fees_base: str
+    gain_base: str
+
+
+class Realized(BaseModel):
+    account_id: int
+    year: int
+    base_currency: str
+    sales: list[Sale]
+    totals: RealizedTotals
