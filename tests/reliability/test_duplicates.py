@@ -55,9 +55,9 @@ async def test_duplicates_and_stale_messages_change_nothing(stack: Stack) -> Non
 
             await until(price_is("50"))
             currency = (await cache.get_prices([symbol]))[symbol].currency
-            newer = PriceQuote(symbol, Decimal("60"), currency, base + timedelta(minutes=2),
+            newer = PriceQuote(symbol, Decimal("60"), currency, base + timedelta(seconds=2),
                                base, "manual")  # fmt: skip
-            older = PriceQuote(symbol, Decimal("40"), currency, base + timedelta(minutes=1),
+            older = PriceQuote(symbol, Decimal("40"), currency, base + timedelta(seconds=1),
                                base, "manual")  # fmt: skip
 
             assert await cache.put_prices([newer]) == [symbol]
