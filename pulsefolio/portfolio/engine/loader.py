@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -293,7 +294,16 @@ async def load_engine(db: AsyncEngine, cache: PriceCache) -> Engine:
 
     engine = await _driver(db, work)
     _release_freed_memory()
+    _freeze_loaded_objects()
     return engine
+
+
+def _freeze_loaded_objects() -> None:
+    """Move what the loading made (one record per account: a million at a million users) out
+    of the cyclic collector's reach: they live as long as the process, and a full collection
+    walking them is a pause every request waiting on the event loop pays."""
+    gc.collect()
+    gc.freeze()
 
 
 def _release_freed_memory() -> None:
