@@ -386,3 +386,26 @@ def test_a_new_user_signs_up_and_starts_empty(browser: WebDriver, stack: dict[st
     assert text_of(browser, "#total-value") == "CHF 0.00"
     assert text_of(browser, "#user-email") == "newcomer@example.org"
     assert console_errors(browser) == []
+
+
+def test_the_overview_fits_a_phone_screen(browser: WebDriver, stack: dict[str, Any]) -> None:
+    """At 390 x 844 CSS pixels the page never scrolls sideways: wide tables scroll inside their
+    own box, and the navigation, the totals and every holding stay reachable."""
+    open_page(browser, stack, "overview")
+    browser.find_element(By.ID, "sign-out").click()
+    sign_in(browser, stack["demo_email"], stack["demo_password"])
+    size = browser.get_window_size()
+    browser.set_window_size(390, 844)
+    try:
+        wait(browser, lambda d: d.execute_script("return window.innerWidth") <= 400)
+        rows = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#holdings tbody tr"))
+        assert rows and shown(browser, "#total-value").text.startswith("$")
+        assert shown(browser, "#nav").is_displayed()
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+        browser.save_screenshot(str(SCREENSHOT.with_name("overview-phone.png")))
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+    assert console_errors(browser) == []

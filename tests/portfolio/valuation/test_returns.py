@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+import pyxirr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +23,6 @@ from pulsefolio.portfolio.valuation.returns import (
 )
 
 from .factory import T, entry
-
-pyxirr = pytest.importorskip("pyxirr")
 
 
 class TestXirr:
