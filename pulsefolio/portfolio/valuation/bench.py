@@ -6,11 +6,11 @@ prices (3 accounts, up to 60 symbols in USD, EUR and CHF, base CHF), then times:
 * ``replay_s``: :func:`.lots.replay_accounts` (exact Decimal lots);
 * ``history_s``: :func:`.history.build_history` (NumPy over dates x holdings);
 * ``returns_s``: TWR, XIRR and the gain breakdown of the portfolio for every named range;
-* ``baseline_s``: the same daily portfolio values computed by a plain loop over days and
-  holdings, plus a loop TWR: what the vectorised path replaces.
+* ``baseline_s``: the same daily values of every holding and of the portfolio computed by a
+  plain loop over days and holdings, plus a loop TWR: what the vectorised path replaces.
 
 It also reports the history's array memory (``history_mb``) and checks the two paths agree
-(``max_rel_diff``).
+(``max_rel_diff``, over the portfolio's and every holding's daily values).
 """
 
 from __future__ import annotations
@@ -113,8 +113,9 @@ def synthetic(
 
 def _loop_values(
     entries: list[LedgerEntry], prices: Mapping[str, Series], fx: Mapping[str, Series], end: date
-) -> tuple[list[float], list[float]]:
-    """Daily portfolio value and inflow by a plain loop over days and holdings."""
+) -> tuple[list[float], list[float], dict[tuple[str, str], list[float]]]:
+    """Daily portfolio value and inflow, and each holding's daily value in the base currency
+    (zero before it first trades), by a plain loop over days and holdings."""
     start = entries[0].executed_at.date()
     by_day: dict[date, list[LedgerEntry]] = {}
     for e in entries:
@@ -129,6 +130,7 @@ def _loop_values(
     last_price: dict[str, float] = {}
     last_fx: dict[str, float] = {"CHF": 1.0}
     values, inflows = [], []
+    per_holding: dict[tuple[str, str], list[float]] = {}
     day = start
     while day <= end:
         inflow = 0.0
@@ -155,8 +157,13 @@ def _loop_values(
             if day in table:
                 last_fx[c] = table[day]
         total = 0.0
-        for (account, sym), q in qty.items():
-            total += q * last_price[sym] * last_fx[cur_of[(account, sym)]]
+        for key, q in qty.items():
+            value = q * last_price[key[1]] * last_fx[cur_of[key]]
+            series = per_holding.get(key)
+            if series is None:
+                series = per_holding[key] = [0.0] * len(values)
+            series.append(value)
+            total += value
         for (_, c), bal in cash.items():
             total += bal * last_fx[c]
         values.append(total)
@@ -166,7 +173,7 @@ def _loop_values(
     for i in range(1, len(values)):
         base = values[i - 1] + inflows[i]
         growth *= values[i] / base if base > 0 else 1.0
-    return values, inflows
+    return values, inflows, per_holding
 
 
 def bench_history(n_transactions: int, years: int = 10) -> dict[str, float]:
@@ -182,9 +189,14 @@ def bench_history(n_transactions: int, years: int = 10) -> dict[str, float]:
     for name in RANGES[:-1]:
         performance(history.dates, values, inflows, books.values(), resolve_range(name, end, first))
     t3 = time.perf_counter()
-    loop_values, _ = _loop_values(entries, prices, fx, end)
+    loop_values, _, loop_holdings = _loop_values(entries, prices, fx, end)
     t4 = time.perf_counter()
     diff = np.abs(values - np.array(loop_values)) / np.maximum(np.abs(values), 1.0)
+    for j, key in enumerate(history.holdings):
+        ours = history.value_base[:, j]
+        theirs = np.array(loop_holdings.get(key, [0.0] * len(ours)))
+        held = np.abs(ours - theirs) / np.maximum(np.abs(ours), 1.0)
+        diff = np.maximum(diff, held)
     arrays = [getattr(history, f) for f in history.__dataclass_fields__]
     memory = sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
     return {
