@@ -13,14 +13,14 @@ within ``cache.TTL_SECONDS``, at once when the change went through this instance
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket, WebSocketException, status
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from pulsefolio.core.db.direct import fetch_one
 from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import verify_access_token
@@ -85,22 +85,22 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     row = await _read_identity(resources, cache.reader, token, query)
     if row is None:
         raise Unauthorized("invalid or revoked token")
-    found = CurrentUser(row.id, row.email, Role(row.role), row.base_currency)
+    found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
     cache.put(key, found.id, found)
     return found
 
 
 async def _read_identity(
     resources: Resources, reader: AsyncEngine, token: str, query: IdentityQuery
-) -> Row[int, str, Role, str] | None:
-    """One row, in one round trip (autocommit: no BEGIN, no ROLLBACK) on the primary; with a
-    replica, through :meth:`Resources.session`, so a token issued by a write just before
+) -> Mapping[str, Any] | None:
+    """One row in one round trip on the primary, straight through asyncpg (no transaction);
+    with a replica, through :meth:`Resources.session`, so a token issued by a write just before
     (sign-up, login) is seen even when the replica lags."""
     if resources.read_engine is None:
-        async with reader.connect() as conn:
-            return (await conn.execute(query)).first()
+        return await fetch_one(reader, query.statement, query.params)
     async with await resources.session("GET", f"Bearer {token}") as session:
-        return (await session.execute(query)).first()
+        row = (await session.execute(query.statement, query.params)).first()
+    return None if row is None else dict(row._mapping)
 
 
 async def current_user(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import ApiToken, RefreshToken, User
@@ -27,26 +29,36 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
 
 
 IDENTITY = (User.id, User.email, User.role, User.base_currency)
-IdentityQuery = Select[int, str, Role, str]
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityQuery:
+    """What a request needs to know of its caller: a constant statement and its parameters."""
+
+    statement: Select[tuple[int, str, Role, str]]
+    params: dict[str, Any]
+
+
+_BY_ID = select(*IDENTITY).where(User.id == bindparam("user_id"))
+_BY_API_TOKEN = (
+    select(*IDENTITY)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+    )
+)
 
 
 def identity_by_id(user_id: int) -> IdentityQuery:
-    """What a request needs to know of its caller, by user id."""
-    return select(*IDENTITY).where(User.id == user_id)
+    """The caller of an access token, by user id."""
+    return IdentityQuery(_BY_ID, {"user_id": user_id})
 
 
 def identity_by_api_token(token: str) -> IdentityQuery:
     """The caller behind a personal API token, if it is neither revoked nor expired."""
-    now = datetime.now(UTC)
-    return (
-        select(*IDENTITY)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_hash(token),
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-        )
-    )
+    return IdentityQuery(_BY_API_TOKEN, {"token_hash": token_hash(token), "now": datetime.now(UTC)})
 
 
 async def refresh_token_for_update(session: AsyncSession, token: str) -> RefreshToken | None:
