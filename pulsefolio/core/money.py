@@ -10,6 +10,7 @@ precisions, wide enough for any real position and price.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -50,7 +51,12 @@ def parse_decimal(text: str | int | Decimal) -> Decimal:
 
 def present(amount: Decimal, currency: str) -> Decimal:
     """Round an amount for display or settlement: half-even to the currency's minor unit."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_EVEN)
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
+
+
+@functools.lru_cache(maxsize=256)
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -138,15 +138,17 @@ def value_portfolio(
     Raises :class:`ValidationFailed` (field ``prices``, ``currency`` or ``fx``) when a
     price or rate is missing or a quote's currency is not the position's.
     """
-    rows = [_row(p, prices, fx, base_currency) for p in positions if p.quantity]
+    priced = [
+        (p, _quote(p, prices), rate(fx, p.currency, base_currency)) for p in positions if p.quantity
+    ]
     cash_rows = [
         (account, currency, amount * rate(fx, currency, base_currency))
         for account, by_currency in sorted((cash or {}).items())
         for currency, amount in sorted(by_currency.items())
     ]
     cash_base = sum((c[2] for c in cash_rows), ZERO)
-    total = sum((r.value_base for r in rows), ZERO) + cash_base
-    rows = [_with_weight(r, total) for r in rows]
+    total = sum((p.quantity * q.price * fx_now for p, q, fx_now in priced), ZERO) + cash_base
+    rows = [_row(p, q, fx_now, total) for p, q, fx_now in priced]
     day = sum((r.day_change_base for r in rows), ZERO)
     previous = total - day
     slices: list[tuple[str, str, str, Decimal]] = [
@@ -170,9 +172,8 @@ def value_portfolio(
     )
 
 
-def _row(
-    p: Position, prices: Mapping[str, PriceQuote], fx: Mapping[str, Decimal], base: str
-) -> HoldingValue:
+def _quote(p: Position, prices: Mapping[str, PriceQuote]) -> PriceQuote:
+    """The position's price; raise :class:`ValidationFailed` when missing or in another currency."""
     quote = prices.get(p.symbol)
     if quote is None:
         raise ValidationFailed(f"no price for {p.symbol}", {"prices": f"missing {p.symbol}"})
@@ -181,7 +182,10 @@ def _row(
             f"{p.symbol} is quoted in {quote.currency} but held in {p.currency}",
             {"currency": f"{quote.currency} is not {p.currency}"},
         )
-    fx_now = rate(fx, p.currency, base)
+    return quote
+
+
+def _row(p: Position, quote: PriceQuote, fx_now: Decimal, total: Decimal) -> HoldingValue:
     value = p.quantity * quote.price
     prev = quote.previous_close
     day = (quote.price - prev) * p.quantity if prev is not None else ZERO
@@ -198,7 +202,7 @@ def _row(
         source=quote.source,
         value=value,
         value_base=value * fx_now,
-        weight=ZERO,
+        weight=value * fx_now / total if total else ZERO,
         day_change=day,
         day_change_base=day * fx_now,
         day_change_pct=(quote.price / prev - 1) if prev else None,
@@ -209,10 +213,6 @@ def _row(
         price_effect=effects.price,
         currency_effect=effects.currency,
     )
-
-
-def _with_weight(row: HoldingValue, total: Decimal) -> HoldingValue:
-    return replace(row, weight=row.value_base / total if total else ZERO)
 
 
 def _allocate(items: Iterable[tuple[str, Decimal]], total: Decimal) -> dict[str, Allocation]:
