@@ -173,17 +173,24 @@ class BulkBook:
         user_id = int(self.user_ids[row])
         accounts = [self.accounts.info(i) for i in self.accounts.of_user(user_id)]
         holdings, balances = [], []
-        for p in range(int(self.indptr[row]), int(self.indptr[row + 1])):
+        start, end = int(self.indptr[row]), int(self.indptr[row + 1])
+        columns = zip(  # plain ints: indexing NumPy arrays one element at a time is slower
+            range(start, end),
+            self.quantity_int[start:end].tolist(),
+            self.cost_int[start:end].tolist(),
+            self.cost_base_int[start:end].tolist(),
+            self.accounts.ids[self.account[start:end]].tolist(),
+            self.quantity.indices[start:end].tolist(),
+            strict=True,
+        )
+        for p, quantity, cost, base, account_id, asset in columns:
             exact = self.oversized.get(p)
             if exact is None:
-                base = int(self.cost_base_int[p])
                 exact = (
-                    Decimal(int(self.quantity_int[p])).scaleb(-QUANTITY_SCALE),
-                    Decimal(int(self.cost_int[p])).scaleb(-COST_SCALE),
+                    Decimal(quantity).scaleb(-QUANTITY_SCALE),
+                    Decimal(cost).scaleb(-COST_SCALE),
                     None if base == NO_COST_BASE else Decimal(base).scaleb(-COST_SCALE),
                 )
-            account_id = int(self.accounts.ids[self.account[p]])
-            asset = int(self.quantity.indices[p])
             if asset in cash:
                 balances.append(Cash(account_id, cash[asset], exact[0], asset))
             else:
