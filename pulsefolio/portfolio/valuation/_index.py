@@ -44,86 +44,119 @@ class _Index:
     split_factor: np.ndarray
 
 
+_CODE = {t: i for i, t in enumerate(T)}
+_KIND = {T.BUY: 1, T.SELL: 1, T.SPLIT: 2, T.DIVIDEND: 3}  # 0: moves cash only
+_NO_GROSS = (T.FEE, T.SPLIT)
+_PAYS = (T.BUY, T.WITHDRAWAL)
+
+
 def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _Index:
+    """Columns of ``items`` (in replay order). Python touches each entry only to intern its
+    keys and read its numbers; the flows, signs and split factors are array operations."""
     n = len(items)
+    types = [e.type for e in items]
+    code = np.fromiter((_CODE[t] for t in types), np.int64, n)
+    kind = np.fromiter((_KIND.get(t, 0) for t in types), np.int64, n)
+
     holdings: dict[tuple[str, str], int] = {}
-    holding_currency: list[str] = []
     cash_cols: dict[tuple[str, str], int] = {}
     accounts: dict[str, int] = {}
     currencies = sorted({e.currency for e in items} | {base_currency})
     cur_code = {c: i for i, c in enumerate(currencies)}
-    int_rows: list[tuple[int, int, int, int, int, int]] = []  # day, hcol, ccol, acol, cur, kind
-    num_rows: list[tuple[float, ...]] = []  # qty, price, flow, cash, external, fx, split
-    factors: dict[int, float] = {}
+    origin = first.toordinal()
+    hcol = np.fromiter(
+        (
+            holdings.setdefault((e.account, e.symbol), len(holdings)) if k and e.symbol else 0
+            for e, k in zip(items, kind.tolist(), strict=True)
+        ),
+        np.int64,
+        n,
+    )
+    ccol = np.fromiter(
+        (cash_cols.setdefault((e.account, e.currency), len(cash_cols)) for e in items), np.int64, n
+    )
+    acol = np.fromiter((accounts.setdefault(e.account, len(accounts)) for e in items), np.int64, n)
+    day = np.fromiter((e.executed_at.toordinal() - origin for e in items), np.int64, n)
+    currency_code = np.fromiter((cur_code[e.currency] for e in items), np.int64, n)
+
     zero = Decimal(0)
-    for e in items:
-        h = 0
-        t = e.type
-        if e.symbol and t in _HOLDING_FLOWS:
-            key = (e.account, e.symbol)
-            h = holdings.get(key, -1)
-            if h < 0:
-                h = holdings[key] = len(holdings)
-                holding_currency.append(e.currency)
-        c = cash_cols.setdefault((e.account, e.currency), len(cash_cols))
-        a = accounts.setdefault(e.account, len(accounts))
-        exact = zero if t is T.FEE or t is T.SPLIT else e.quantity * e.price
-        if t is T.BUY or t is T.WITHDRAWAL:
-            cash = -(exact + e.fee)
-        elif t is T.FEE or t is T.SPLIT:
-            cash = -e.fee
-        else:
-            cash = exact - e.fee
-        gross, fee = float(exact), float(e.fee)
-        before = factors.get(h, 1.0)
-        qty = float(e.quantity)
-        flow = 0.0
-        split = 1.0
-        if t is T.BUY:
-            flow = gross + fee
-        elif t is T.SELL:
-            qty, flow = -qty, -(gross - fee)
-        elif t is T.DIVIDEND:
-            flow = -(gross - fee)
-        elif t is T.SPLIT:
-            flow = fee
-            split = float(e.split_factor)
-            factors[h] = before * split
-        kind = 1 if t in _TRADES else 2 if t is T.SPLIT else 3 if t in _HOLDING_FLOWS else 0
-        external = gross if t is T.DEPOSIT else -gross if t is T.WITHDRAWAL else 0.0
-        int_rows.append(((e.executed_at.date() - first).days, h, c, a, cur_code[e.currency], kind))
-        num_rows.append(
-            (qty / before, float(e.price) * before, flow, float(cash), external,
-             float(e.fx_rate), split)
-        )  # fmt: skip
-    cols = np.array(int_rows, dtype=np.int64).reshape(n, 6).T
-    nums = np.array(num_rows, dtype=np.float64).reshape(n, 7).T
-    kind = cols[5]
-    splits = kind == 2
+    pairs = zip(items, types, strict=True)
+    exact = [zero if t in _NO_GROSS else e.quantity * e.price for e, t in pairs]
+    cash = np.fromiter(
+        (
+            float(-(x + e.fee)) if t in _PAYS else float(x - e.fee)
+            for e, t, x in zip(items, types, exact, strict=True)
+        ),
+        np.float64,
+        n,
+    )
+    gross = np.fromiter((float(x) for x in exact), np.float64, n)
+    fee = np.fromiter((float(e.fee) for e in items), np.float64, n)
+    quantity = np.fromiter((float(e.quantity) for e in items), np.float64, n)
+    price = np.fromiter((float(e.price) for e in items), np.float64, n)
+    fx = np.fromiter((float(e.fx_rate) for e in items), np.float64, n)
+
+    def of(t: TransactionType) -> np.ndarray:
+        return code == _CODE[t]
+
+    buy, sell, dividend, split = of(T.BUY), of(T.SELL), of(T.DIVIDEND), of(T.SPLIT)
+    flow = np.zeros(n)
+    flow[buy] = gross[buy] + fee[buy]
+    flow[sell] = -(gross[sell] - fee[sell])
+    flow[dividend] = -(gross[dividend] - fee[dividend])
+    flow[split] = fee[split]
+    quantity[sell] = -quantity[sell]
+    external = np.where(of(T.DEPOSIT), gross, np.where(of(T.WITHDRAWAL), -gross, 0.0))
+
+    split_at = np.flatnonzero(split)
+    split_factor = np.array([float(items[i].split_factor) for i in split_at.tolist()])
+    before = _split_factors_before(hcol, kind > 0, split_at, split_factor)
+    held = np.flatnonzero(kind > 0)
+    first_of = held[np.unique(hcol[held], return_index=True)[1]]
+    holding_currency = [items[i].currency for i in first_of.tolist()]
     return _Index(
         holdings=tuple(holdings),
         holding_currency=tuple(holding_currency),
         cash_columns=tuple(cash_cols),
         accounts=tuple(accounts),
         currencies=tuple(currencies),
-        day=cols[0],
-        hcol=cols[1],
-        ccol=cols[2],
-        acol=cols[3],
-        currency_code=cols[4],
+        day=day,
+        hcol=hcol,
+        ccol=ccol,
+        acol=acol,
+        currency_code=currency_code,
         trade=kind == 1,
         hflow=kind > 0,
-        qty_orig=nums[0],
-        price_orig=nums[1],
-        holding_flow=nums[2],
-        cash_effect=nums[3],
-        external=nums[4],
-        implicit=_implicit_deposits(cols[2], nums[3], len(cash_cols)),
-        fx=nums[5],
-        split_day=cols[0][splits],
-        split_col=cols[1][splits],
-        split_factor=nums[6][splits],
+        qty_orig=quantity / before,
+        price_orig=price * before,
+        holding_flow=flow,
+        cash_effect=cash,
+        external=external,
+        implicit=_implicit_deposits(ccol, cash, len(cash_cols)),
+        fx=fx,
+        split_day=day[split_at],
+        split_col=hcol[split_at],
+        split_factor=split_factor,
     )
+
+
+def _split_factors_before(
+    hcol: np.ndarray, held: np.ndarray, split_at: np.ndarray, factor: np.ndarray
+) -> np.ndarray:
+    """Per entry, the product of the splits of its holding recorded before it (1.0 for
+    entries of no holding): what turns units and prices into pre-split terms."""
+    before = np.ones(len(hcol))
+    if not len(split_at):
+        return before
+    entries = np.flatnonzero(held)
+    by_holding = entries[np.argsort(hcol[entries], kind="stable")]
+    columns = hcol[by_holding]
+    for at, f in zip(split_at.tolist(), factor.tolist(), strict=True):
+        lo, hi = np.searchsorted(columns, [hcol[at], hcol[at] + 1])
+        mine = by_holding[lo:hi]
+        later = mine[mine > at]
+        before[later] *= f
+    return before
 
 
 def _implicit_deposits(column: np.ndarray, effect: np.ndarray, n_columns: int) -> np.ndarray:
