@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -84,11 +85,46 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated or database_unreachable(exc):
+            return _unavailable()
         invalid = data_error_fields(request, exc)
         if invalid is None:
             raise exc
         body = {"error": "ValidationFailed", "detail": "a value is out of range", "fields": invalid}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(OSError)
+    async def _io(request: Request, exc: OSError) -> JSONResponse:
+        return _unavailable()
+
+
+# The database cannot be reached now: down, starting or shutting down, failing over (08, 57,
+# and 25006 from a standby that still takes writes' connections).
+_UNREACHABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` or what caused it says the database cannot be reached right now."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is a few links long; never follow a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, _UNREACHABLE):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
+def _unavailable() -> JSONResponse:
+    """503 with Retry-After: the same request may succeed shortly. A write cut off in its commit
+    may have landed; retried with its ``Idempotency-Key`` it is not applied twice."""
+    body = {"error": "ServiceUnavailable", "detail": "a server the platform needs is unreachable"}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
 
 def _is_data_error(error: BaseException) -> bool:

@@ -189,7 +189,15 @@ class Load:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self, worker: int) -> None:
-        client = self.stack.client()
+        client = None
+        while client is None and not self.stop.is_set():
+            try:
+                client = self.stack.client()
+            except (AssertionError, httpx.HTTPError):  # a login refused while a server is down
+                self.failures += 1
+                time.sleep(0.05)
+        if client is None:
+            return
         index = 0
         while not self.stop.is_set():
             index += 1
