@@ -93,15 +93,17 @@ def install_error_handlers(app: FastAPI) -> None:
         body = {"error": "ValidationFailed", "detail": "a value is out of range", "fields": invalid}
         return JSONResponse(body, status_code=422)
 
-    @app.exception_handler(OSError)
-    async def _io(request: Request, exc: OSError) -> JSONResponse:
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    async def _unreached(request: Request, exc: OSError) -> JSONResponse:
         return _unavailable()
 
 
 # The database cannot be reached now: down, starting or shutting down, failing over (08, 57,
 # and 25006 from a standby that still takes writes' connections).
 _UNREACHABLE = (
-    OSError,
+    ConnectionError,
+    TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.ReadOnlySQLTransactionError,

@@ -36,6 +36,10 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async def bug() -> None:
         raise ZeroDivisionError("a defect, not an outage")
 
+    @app.get("/missing-file")
+    async def missing_file() -> None:
+        raise FileNotFoundError("an I/O error that no retry mends")
+
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
@@ -61,3 +65,4 @@ async def test_a_write_to_a_read_only_server_is_503(client: httpx.AsyncClient) -
 
 async def test_a_defect_stays_a_500(client: httpx.AsyncClient) -> None:
     assert (await client.get("/bug")).status_code == 500
+    assert (await client.get("/missing-file")).status_code == 500

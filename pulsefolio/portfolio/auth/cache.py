@@ -31,7 +31,6 @@ class AuthCache:
     """Values by key for ``ttl`` seconds; an API token's key is also filed under its user."""
 
     ttl: float
-    reader: AsyncEngine
     max_entries: int = MAX_ENTRIES
     _entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _by_user: dict[int, set[str]] = field(default_factory=dict)
@@ -78,8 +77,7 @@ def cache_for(engine: AsyncEngine) -> AuthCache:
     """The cache of one process's database (tests run apps on several databases at once)."""
     cache = _caches.get(engine)
     if cache is None:
-        reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-        cache = _caches[engine] = AuthCache(TTL_SECONDS, reader)
+        cache = _caches[engine] = AuthCache(TTL_SECONDS)
     return cache
 
 

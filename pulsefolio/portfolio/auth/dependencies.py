@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket, WebSocketException, status
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.direct import fetch_one
 from pulsefolio.core.domain import Role
@@ -82,7 +82,7 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     cached: CurrentUser | None = cache.get(key)
     if cached is not None:
         return cached
-    row = await _read_identity(resources, cache.reader, token, query)
+    row = await _read_identity(resources, token, query)
     if row is None:
         raise Unauthorized("invalid or revoked token")
     found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
@@ -91,13 +91,13 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
 
 
 async def _read_identity(
-    resources: Resources, reader: AsyncEngine, token: str, query: IdentityQuery
+    resources: Resources, token: str, query: IdentityQuery
 ) -> Mapping[str, Any] | None:
     """One row in one round trip on the primary, straight through asyncpg (no transaction);
     with a replica, through :meth:`Resources.session`, so a token issued by a write just before
     (sign-up, login) is seen even when the replica lags."""
     if resources.read_engine is None:
-        return await fetch_one(reader, query.statement, query.params)
+        return await fetch_one(resources.engine, query.statement, query.params)
     async with await resources.session("GET", f"Bearer {token}") as session:
         row = (await session.execute(query.statement, query.params)).first()
     return None if row is None else dict(row._mapping)
