@@ -110,8 +110,9 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
 
     split_at = np.flatnonzero(split)
     split_factor = np.array([float(items[i].split_factor) for i in split_at.tolist()])
-    before = _split_factors_before(hcol, kind > 0, split_at, split_factor)
-    held = np.flatnonzero(kind > 0)
+    hflow = kind > 0
+    held = np.flatnonzero(hflow)
+    before = _split_factors_before(hcol, held, split_at, split_factor)
     first_of = held[np.unique(hcol[held], return_index=True)[1]]
     holding_currency = [items[i].currency for i in first_of.tolist()]
     return _Index(
@@ -126,7 +127,7 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
         acol=acol,
         currency_code=currency_code,
         trade=kind == 1,
-        hflow=kind > 0,
+        hflow=hflow,
         qty_orig=quantity / before,
         price_orig=price * before,
         holding_flow=flow,
@@ -144,12 +145,12 @@ def _split_factors_before(
     hcol: np.ndarray, held: np.ndarray, split_at: np.ndarray, factor: np.ndarray
 ) -> np.ndarray:
     """Per entry, the product of the splits of its holding recorded before it (1.0 for
-    entries of no holding): what turns units and prices into pre-split terms."""
+    entries of no holding): what turns units and prices into pre-split terms. ``held`` are the
+    indexes of the entries that belong to a holding."""
     before = np.ones(len(hcol))
     if not len(split_at):
         return before
-    entries = np.flatnonzero(held)
-    by_holding = entries[np.argsort(hcol[entries], kind="stable")]
+    by_holding = held[np.argsort(hcol[held], kind="stable")]
     columns = hcol[by_holding]
     for at, f in zip(split_at.tolist(), factor.tolist(), strict=True):
         lo, hi = np.searchsorted(columns, [hcol[at], hcol[at] + 1])
