@@ -23,7 +23,7 @@ from pulsefolio.bench import propagation, report, wrk
 from pulsefolio.bench.stack import LOAD_FILE
 from pulsefolio.core.settings import Settings, load_settings
 from pulsefolio.core.tokens import issue_access_token
-from pulsefolio.runtime.ports import free_port, port_in_use
+from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.services import settings_env
 
 TOKEN_SAMPLE = 50_000
@@ -35,23 +35,17 @@ PORT_KEYS = (
 )  # fmt: skip
 
 
-def _free_run(count: int) -> int:
-    while True:
-        first = free_port()
-        if all(not port_in_use("127.0.0.1", first + i) for i in range(1, count)):
-            return first
-
-
 def bench_settings(data_dir: Path, instances: int) -> Settings:
     """Settings of the benchmark's platform: private ports, bench mode, no demo seed, no
     scheduled refresh during the run, tokens outliving the longest run."""
-    ports = {key: free_port() for key in PORT_KEYS}
+    picker = PortPicker()
+    ports = {key: picker.one() for key in PORT_KEYS}
     return load_settings(
         data_dir=data_dir,
         bench_mode=True,
         demo_users=0,
         portfolio_instances=instances,
-        portfolio_port=_free_run(instances),
+        portfolio_port=picker.run(instances),
         refresh_interval=86_400.0,
         access_token_minutes=24 * 60,
         log_level="WARNING",

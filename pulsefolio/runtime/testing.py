@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pulsefolio.core.db.urls import with_database
-from pulsefolio.runtime.ports import free_port
+from pulsefolio.runtime.ports import PortPicker, free_port
 from pulsefolio.runtime.servers import nats, postgres, redis, tansu
 from pulsefolio.runtime.supervisor import Supervisor
 
@@ -43,10 +43,11 @@ def embedded_servers(
     data = Path(tempfile.mkdtemp(prefix="pulsefolio-servers-"))
     data.chmod(0o711)
     supervisor = Supervisor(directory / "logs", report=lambda _: None)
+    port = PortPicker(HOST).one
     specs = [
-        postgres.spec(data, host=HOST, port=free_port(), system_user=system_user, fast=True),
-        redis.spec(data, host=HOST, port=free_port()),
-        nats.spec(data, host=HOST, port=free_port(), monitor_port=free_port()),
+        postgres.spec(data, host=HOST, port=port(), system_user=system_user, fast=True),
+        redis.spec(data, host=HOST, port=port()),
+        nats.spec(data, host=HOST, port=port(), monitor_port=port()),
     ]
     try:
         for spec in specs:

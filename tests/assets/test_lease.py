@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import httpx
 
 from pulsefolio.assets.lease import AdvisoryLease
 from pulsefolio.core.domain import AssetClass
+from pulsefolio.runtime.ports import PortPicker
 
 INTERVAL = 1.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class TestAdvisoryLease:
@@ -73,7 +67,8 @@ class TestTakeover:
         self, settings, seed, tmp_path
     ) -> None:  # type: ignore[no-untyped-def]
         await seed([("AAPL", "USD", AssetClass.STOCK, [])])
-        ports = [_free_port(), _free_port()]
+        picker = PortPicker()
+        ports = [picker.one(), picker.one()]
         procs = {port: _spawn(settings, port, tmp_path / f"{port}.log") for port in ports}
         try:
             async with httpx.AsyncClient(timeout=5) as client:

@@ -8,7 +8,6 @@ its successor's relay at start-up.
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sysconfig
 from datetime import UTC, datetime
@@ -24,14 +23,9 @@ from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.domain import AssetClass, PriceQuote
 from pulsefolio.core.events import decode_quote
 from pulsefolio.core.stream import Delivery, Stream, Topic, connect_stream
+from pulsefolio.runtime.ports import free_port
 
 NATS_SERVER = Path(sysconfig.get_path("scripts")) / "nats-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_nats(store: Path, port: int) -> subprocess.Popen[bytes]:
@@ -71,7 +65,7 @@ class TestOutbox:
         self, tmp_path, settings, market, clock, engine, cache, seed, stream_namespace
     ) -> None:  # type: ignore[no-untyped-def]
         await seed([("AAPL", "USD", AssetClass.STOCK, []), ("SAP", "EUR", AssetClass.STOCK, [])])
-        port, store = _free_port(), tmp_path / "js"
+        port, store = free_port(), tmp_path / "js"
         server = _start_nats(store, port)
         try:
             await asyncio.sleep(0.5)
@@ -155,7 +149,7 @@ class TestCacheDown:
         self, engine, seed, stream, stream_namespace
     ) -> None:  # type: ignore[no-untyped-def]
         seeded = await seed([("AAPL", "USD", AssetClass.STOCK, [])])
-        dead = connect_redis(f"redis://127.0.0.1:{_free_port()}/0")
+        dead = connect_redis(f"redis://127.0.0.1:{free_port()}/0")
         try:
             writer = PriceWriter(engine, PriceCache(dead, stream_namespace), stream)
             report = await writer.write(seeded.ids, [_quote("AAPL", 3)], [])

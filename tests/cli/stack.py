@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from pulsefolio.runtime.ports import free_port, port_in_use
+from pulsefolio.runtime.ports import PortPicker
 
 REPO = Path(__file__).resolve().parents[2]
 PORT_KEYS = (
@@ -27,19 +29,16 @@ PORT_KEYS = (
 )
 
 
-def free_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports (portfolio instances sit side by side)."""
-    while True:
-        first = free_port()
-        if all(not port_in_use("127.0.0.1", first + i) for i in range(1, count)):
-            return first
+def platform_env(data_dir: Path, *more_ports: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``pulsefolio`` run: a small demo seed and every port free and distinct.
 
-
-def platform_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a ``pulsefolio`` run: every port free-picked, a small demo seed."""
+    ``more_ports`` names further port settings to pick (``"KAFKA_PORT"``); ``extra`` sets
+    variables as given.
+    """
+    picker = PortPicker()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULSEFOLIO_")}
-    env.update({f"PULSEFOLIO_{key}": str(free_port()) for key in PORT_KEYS})
-    env["PULSEFOLIO_PORTFOLIO_PORT"] = str(free_run(2))
+    env.update({f"PULSEFOLIO_{key}": str(picker.one()) for key in (*PORT_KEYS, *more_ports)})
+    env["PULSEFOLIO_PORTFOLIO_PORT"] = str(picker.run(2))
     env["PULSEFOLIO_DATA_DIR"] = str(data_dir)
     env["PULSEFOLIO_DEMO_USERS"] = "3"
     env["PYTHONPATH"] = str(REPO)
@@ -57,6 +56,34 @@ def start_up(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[byt
         return subprocess.Popen(
             pulsefolio("up", *args), env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
         )
+
+
+@contextmanager
+def running_up(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``pulsefolio up ARGS`` for the block; it must then stop cleanly on SIGTERM.
+
+    If the block fails, its error is what the test reports, not the stop's.
+    """
+    up = start_up(env, log, *args)
+    try:
+        yield up
+    except BaseException:
+        up.terminate()
+        try:
+            up.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            up.kill()
+        raise
+    up.terminate()
+    assert up.wait(timeout=60) == 0, log.read_text() + _service_logs(env)
+
+
+def _service_logs(env: dict[str, str]) -> str:
+    """The tail of each supervised process's log, to explain an unclean stop."""
+    logs = Path(env["PULSEFOLIO_DATA_DIR"]) / "logs"
+    return "".join(
+        f"\n--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(logs.glob("*.log"))
+    )
 
 
 def wait_ready(data_dir: Path, up: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:

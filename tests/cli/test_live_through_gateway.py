@@ -19,9 +19,7 @@ import httpx
 import pytest
 import websockets
 
-from pulsefolio.runtime.ports import free_port
-
-from .stack import platform_env, start_up, wait_ready
+from .stack import platform_env, running_up, wait_ready
 
 pytestmark = pytest.mark.stack
 
@@ -92,13 +90,12 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
     data_dir = reachable_tmp_path / "data"
     env = platform_env(
         data_dir,
-        PULSEFOLIO_KAFKA_PORT=str(free_port()),
+        "KAFKA_PORT",
         PULSEFOLIO_REFRESH_INTERVAL="3600",
         PULSEFOLIO_SOURCE_TIMEOUT="3",  # the demo's internet providers cannot answer here
     )
     log = tmp_path / "up.log"
-    up = start_up(env, log, "--stream", stream)
-    try:
+    with running_up(env, log, "--stream", stream) as up:
         ready = wait_ready(data_dir, up, log)
         client = httpx.Client(base_url=ready["gateway_url"], timeout=15)
         email, password = "journey@example.org", "a long enough password"
@@ -150,6 +147,3 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
         expected = 10 * NEW_PRICE * rates["USD"] + 100 * prices["TSCO.L"] * rates["GBP"]
         assert Decimal(portfolio["total_value"]) == expected.quantize(Decimal("0.01"))
         assert latest == portfolio["total_value"]
-    finally:
-        up.terminate()
-        assert up.wait(timeout=60) == 0, log.read_text()

@@ -13,7 +13,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.cli.stack import platform_env, start_up, wait_ready
+from tests.cli.stack import platform_env, running_up, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -43,18 +43,11 @@ def stack() -> Iterator[dict[str, Any]]:
         PULSEFOLIO_SOURCE_TIMEOUT="3",  # the demo's internet providers cannot answer here
     )
     log = root / "up.log"
-    up = start_up(env, log)
     try:
-        yield wait_ready(data_dir, up, log)
+        with running_up(env, log) as up:
+            yield wait_ready(data_dir, up, log)
     finally:
-        up.terminate()
-        code = up.wait(timeout=60)
-        text = log.read_text() + "".join(
-            f"\n--- {path.name}\n{path.read_text()[-3000:]}"
-            for path in sorted((data_dir / "logs").glob("*.log"))
-        )
         shutil.rmtree(root, ignore_errors=True)
-        assert code == 0, text
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,18 @@ import pytest
 
 from pulsefolio.core.settings import Settings
 from pulsefolio.gateway import render_config
-from pulsefolio.runtime.ports import free_port
+from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.servers import envoy as envoy_server
 from pulsefolio.runtime.supervisor import Supervisor
-from tests.cli.stack import free_run
+
+PORTS = PortPicker()
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": tmp_path,
-        "gateway_port": free_port(),
-        "gateway_admin_port": free_port(),
+        "gateway_port": PORTS.one(),
+        "gateway_admin_port": PORTS.one(),
         "portfolio_port": 9000,
         "asset_port": 9100,
         "portfolio_instances": 3,
@@ -119,7 +120,7 @@ def _backend(port: int, name: str) -> ThreadingHTTPServer:
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[tuple[Settings, list[ThreadingHTTPServer]]]:
-    first, asset = free_run(2), free_port()
+    first, asset = PORTS.run(2), PORTS.one()
     settings = _settings(tmp_path, portfolio_port=first, asset_port=asset, portfolio_instances=1)
     # a second portfolio instance right after the first, as portfolio_ports() lays them out
     backends = [_backend(first, "p1"), _backend(first + 1, "p2"), _backend(asset, "assets")]

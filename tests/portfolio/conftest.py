@@ -17,7 +17,6 @@ untouched.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -39,15 +38,10 @@ from pulsefolio.core.domain import Role
 from pulsefolio.core.settings import Settings, load_settings
 from pulsefolio.core.stream import Stream, connect_stream
 from pulsefolio.portfolio.app import create_app
+from pulsefolio.runtime.ports import free_port
 
 PASSWORD = "correct horse battery"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -30,7 +30,6 @@ from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import load_settings
 from pulsefolio.runtime import state
 from pulsefolio.runtime.backup import Manifest
-from pulsefolio.runtime.ports import free_port
 from pulsefolio.runtime.replication.failover import failover
 from pulsefolio.runtime.replication.topology import check_roles
 from pulsefolio.runtime.servers.postgres import PostgresLayout, url
@@ -70,8 +69,8 @@ def replicated() -> Iterator[Stack]:
     data_dir = root / "data"
     env = platform_env(
         data_dir,
-        PULSEFOLIO_POSTGRES_REPLICA_PORT=str(free_port()),
-        PULSEFOLIO_REDIS_REPLICA_PORT=str(free_port()),
+        "POSTGRES_REPLICA_PORT",
+        "REDIS_REPLICA_PORT",
         PULSEFOLIO_PORTFOLIO_INSTANCES="1",
         PULSEFOLIO_DEMO_USERS="1",
         PULSEFOLIO_BACKUP_INTERVAL="3600",  # the task runs; no backup is due during the test

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -19,14 +18,9 @@ from pulsefolio.assets.sources.manual import ManualSource
 from pulsefolio.core.db.models import PriceHistory
 from pulsefolio.core.domain import AssetClass, Role
 from pulsefolio.core.tokens import issue_access_token
+from pulsefolio.runtime.ports import free_port
 
 STOCK = AssetClass.STOCK
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -35,7 +29,7 @@ async def api(settings, market, seed, engine) -> AsyncIterator[httpx.AsyncClient
                 ("HOUSE", "EUR", AssetClass.BOND, [("manual", "HOUSE")])])  # fmt: skip
     manual = ManualSource(HistoryManualStore(engine))
     app = create_app(settings, refresh=False, sources={"simulated": market, "manual": manual})
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
