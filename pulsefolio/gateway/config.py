@@ -3,8 +3,11 @@
 One listener on ``host:gateway_port``. ``/api/v1/market/`` goes to the asset data service;
 everything else (``/api/`` and ``/`` for the dashboard) goes round-robin over the portfolio
 instances. Hosts are health-checked actively and ejected on consecutive failures; a request is
-retried on another host only when it never reached a backend (connect failure, refused stream,
-reset before the request was sent), which is safe for every method.
+retried on another host when it never reached a backend (connect failure, refused stream, reset
+before the request was sent), which is safe for every method. Reads, and the writes that carry
+an ``Idempotency-Key`` to a route that honours it, are also retried when the connection broke
+mid-request (an instance killed with the request in flight): the service stores the key with the
+write, so a retry of a write that did commit answers with the first result and writes nothing.
 """
 
 from __future__ import annotations
@@ -76,6 +79,15 @@ IDEMPOTENT_METHODS = {
     "name": ":method",
     "string_match": {"safe_regex": {"regex": "GET|HEAD|OPTIONS"}},
 }
+# The writes whose Idempotency-Key makes a repeat harmless (transactions.service, imports.service).
+KEYED_WRITES = r"/api/v1/(accounts/[0-9]+/transactions|imports)"
+_KEYED_WRITE_MATCH = {
+    "safe_regex": {"regex": KEYED_WRITES},
+    "headers": [
+        {"name": ":method", "string_match": {"exact": "POST"}},
+        {"name": "idempotency-key", "present_match": True},
+    ],
+}
 
 
 def _retry_policy(retry_on: str = SAFE_RETRY_ON) -> dict[str, Any]:
@@ -137,6 +149,17 @@ def _routes(settings: Settings, bench_mode: bool) -> list[dict[str, Any]]:
             }
         )
     routes += _auth_routes(settings)
+    routes.append(
+        {
+            "match": _KEYED_WRITE_MATCH,
+            "route": {
+                "cluster": "portfolio",
+                "timeout": "30s",
+                "retry_policy": _retry_policy(IDEMPOTENT_RETRY_ON),
+            },
+            "response_headers_to_add": [_header("Cache-Control", "no-store")],
+        }
+    )
     for prefix, cluster, timeout in (
         (MARKET_PREFIX, "assets", "15s"),
         # the live stream is a long-lived WebSocket: no route timeout

@@ -4,6 +4,8 @@ small local HTTP backends."""
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 
 from pulsefolio.core.settings import Settings
 from pulsefolio.gateway import render_config
+from pulsefolio.gateway.config import KEYED_WRITES
 from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.servers import envoy as envoy_server
 from pulsefolio.runtime.supervisor import Supervisor
@@ -58,8 +61,10 @@ class TestRender:
         assert check["http_health_check"]["path"] == "/api/v1/health"
         assert (check["unhealthy_threshold"], check["healthy_threshold"]) == (2, 1)
         assert clusters["assets"]["outlier_detection"]["consecutive_gateway_failure"] == 2
-        auth, routes = _routes(config)[:2], _routes(config)[2:]
+        auth, keyed, routes = _routes(config)[:2], _routes(config)[2], _routes(config)[3:]
         assert [r["match"]["path"] for r in auth] == ["/api/v1/auth/login", "/api/v1/auth/register"]
+        assert keyed["match"]["safe_regex"]["regex"] == KEYED_WRITES
+        assert "reset" in keyed["route"]["retry_policy"]["retry_on"].split(",")
         assert [r["match"]["prefix"] for r in routes] == [
             "/api/v1/market/",
             "/api/v1/market/",
@@ -100,15 +105,43 @@ class TestRender:
         assert "OK" in result.stdout + result.stderr
 
 
-def _backend(port: int, name: str) -> ThreadingHTTPServer:
+class Crashes:
+    """How many POSTs the backends still drop, request read and no answer, as a killed instance
+    does; and every POST any backend received."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.remaining = 0
+        self.received: list[str] = []
+
+    def next_post_crashes(self, path: str) -> bool:
+        with self.lock:
+            self.received.append(path)
+            crash, self.remaining = self.remaining > 0, max(self.remaining - 1, 0)
+            return crash
+
+
+def _backend(port: int, name: str, crashes: Crashes) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def do_GET(self, status: int = 200) -> None:
             body = json.dumps({"instance": name, "path": self.path}).encode()
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if crashes.next_post_crashes(self.path):
+                # RST instead of an answer: the connection breaks mid-request
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            self.do_GET(201)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -119,11 +152,22 @@ def _backend(port: int, name: str) -> ThreadingHTTPServer:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[tuple[Settings, list[ThreadingHTTPServer]]]:
+def crashes() -> Crashes:
+    return Crashes()
+
+
+@pytest.fixture
+def gateway(
+    tmp_path: Path, crashes: Crashes
+) -> Iterator[tuple[Settings, list[ThreadingHTTPServer]]]:
     first, asset = PORTS.run(2), PORTS.one()
     settings = _settings(tmp_path, portfolio_port=first, asset_port=asset, portfolio_instances=1)
     # a second portfolio instance right after the first, as portfolio_ports() lays them out
-    backends = [_backend(first, "p1"), _backend(first + 1, "p2"), _backend(asset, "assets")]
+    backends = [
+        _backend(first, "p1", crashes),
+        _backend(first + 1, "p2", crashes),
+        _backend(asset, "assets", crashes),
+    ]
     settings = settings.model_copy(update={"portfolio_instances": 2})
     supervisor = Supervisor(tmp_path / "logs", report=lambda _: None)
     try:
@@ -153,3 +197,31 @@ class TestThroughEnvoy:
             assert client.get("/bench/fixed").text == "ok"
         admin = httpx.get(f"http://127.0.0.1:{settings.gateway_admin_port}/ready")
         assert admin.status_code == 200
+
+    def test_keyed_write_is_retried_on_another_instance_when_one_dies_mid_request(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]], crashes: Crashes
+    ) -> None:
+        settings, _ = gateway
+        base = f"http://127.0.0.1:{settings.gateway_port}"
+        body = {"type": "BUY", "quantity": "1"}
+        with httpx.Client(base_url=base, timeout=10) as client:
+            crashes.remaining = 1
+            keyed = client.post(
+                "/api/v1/accounts/7/transactions", json=body, headers={"Idempotency-Key": "k-1"}
+            )
+            assert keyed.status_code == 201, keyed.text
+            assert crashes.received == ["/api/v1/accounts/7/transactions"] * 2
+            first_try = crashes.received[:]
+
+            # the same write without a key might be applied twice: the client hears of the crash
+            crashes.remaining = 1
+            unkeyed = client.post("/api/v1/accounts/7/transactions", json=body)
+            assert unkeyed.status_code == 503
+            # and a keyed POST to a route that does not store keys is not repeated either
+            crashes.remaining = 1
+            other = client.post("/api/v1/accounts", json={}, headers={"Idempotency-Key": "k-2"})
+            assert other.status_code == 503
+        assert crashes.received[len(first_try) :] == [
+            "/api/v1/accounts/7/transactions",
+            "/api/v1/accounts",
+        ]
