@@ -5,14 +5,15 @@ GET and HEAD read from the replica, everything else uses the primary. So that ca
 read their own writes, each commit on the primary records its WAL position in Redis under the
 caller (instances are several, so the record is shared, not in-process); a read by that caller
 first waits up to ``read_your_writes_wait`` seconds for the replica to replay that position, and
-reads the primary if it does not. Writes without a caller (sign-up, login) are recorded under
-one shared key that every read honours, so a fresh token works on the very next read.
+reads the primary if it does not. The caller is the user, whichever credential they send (an
+access token, or a personal API token), so what a script writes the user's browser reads at
+once. Writes without a caller (sign-up, login) are recorded under one shared key that every read
+honours, so a fresh token works on the very next read.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,10 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.db.engine import create_engine
 from pulsefolio.core.db.urls import with_database
-from pulsefolio.core.errors import Unauthorized
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.stream import Stream, connect_stream
-from pulsefolio.core.tokens import verify_access_token
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +62,11 @@ class Resources:
     stream: Stream
     read_engine: AsyncEngine | None = None
 
-    async def session(self, method: str, authorization: str | None) -> AsyncSession:
-        """A session for one request with ``method`` by the bearer of ``authorization``."""
+    async def session(self, method: str, user_id: int | None) -> AsyncSession:
+        """A session for one request with ``method`` by user ``user_id`` (None: anonymous)."""
         if self.read_engine is None:
             return AsyncSession(self.engine, expire_on_commit=False)
-        keys = [self._key(caller(self.settings, authorization)), self._key(None)]
+        keys = [self._key(user_id), self._key(None)]
         if method not in READS:
             return RecordingSession(self, keys[0], bind=self.engine, expire_on_commit=False)
         try:
@@ -112,8 +111,9 @@ class Resources:
                 return False
             await asyncio.sleep(0.005)
 
-    def _key(self, caller_id: str | None) -> str:
-        return f"{self.settings.namespace}:written:{caller_id or 'anonymous'}"
+    def _key(self, user_id: int | None) -> str:
+        caller = "anonymous" if user_id is None else f"user:{user_id}"
+        return f"{self.settings.namespace}:written:{caller}"
 
 
 class RecordingSession(AsyncSession):
@@ -127,25 +127,6 @@ class RecordingSession(AsyncSession):
     async def commit(self) -> None:
         await super().commit()
         await self._resources.record(self._key, self)
-
-
-def caller(settings: Settings, authorization: str | None) -> str | None:
-    """Who sends a request, from its bearer token without a database read; None if unknown.
-
-    An access token names its user; a personal API token stands for itself (its hash).
-    """
-    from pulsefolio.portfolio.auth.dependencies import API_TOKEN_PREFIX
-
-    scheme, _, token = (authorization or "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    if token.startswith(API_TOKEN_PREFIX):
-        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
-    try:
-        return f"user:{verify_access_token(settings, token).user_id}"
-    except Unauthorized:
-        return None
 
 
 @asynccontextmanager

@@ -162,6 +162,35 @@ def test_reads_go_to_the_replica_and_see_the_callers_writes(replicated: Stack) -
         _apply_delay(replica, "0")
 
 
+def test_a_user_reads_their_writes_whichever_credential_made_them(replicated: Stack) -> None:
+    """Read-your-writes follows the user, not the credential: a personal API token works on the
+    request right after it was made, and what a script writes with it, the user's browser
+    session (an access token) reads at once, though the replica applies commits 300 ms late."""
+    stack = replicated
+    replica = stack.db_url("POSTGRES_REPLICA_PORT")
+    _apply_delay(replica, "300ms")
+    try:
+        browser = stack.client()
+        for index in range(4):
+            made = browser.post("/api/v1/tokens", json={"name": f"script-{index}"})
+            assert made.status_code == 201, made.text
+            script = httpx.Client(
+                base_url=stack.ready["gateway_url"],
+                timeout=15,
+                headers={"Authorization": f"Bearer {made.json()['token']}"},
+            )
+            created = new_account(script, f"by-script-{index}")
+            assert created.status_code == 201, created.text
+            account = created.json()["id"]
+            assert fetch(replica, "SELECT 1 FROM accounts WHERE id = $1", account) is None
+            read = browser.get(f"/api/v1/accounts/{account}")
+            assert read.status_code == 200, read.text
+            assert read.json()["name"] == f"by-script-{index}"
+            script.close()
+    finally:
+        _apply_delay(replica, "0")
+
+
 def _apply_delay(replica: str, delay: str) -> None:
     async def run() -> None:
         conn = await asyncpg.connect(replica)

@@ -6,14 +6,17 @@ Browsers cannot set headers on a WebSocket, so :func:`current_user_ws` also take
 the ``access_token`` query parameter.
 
 The JWT is verified in-process on every request (signature, expiry, type). The user row behind
-a token is read from the database only when :mod:`.cache` does not hold it (a few seconds), so
-most requests open no database session at all: a deleted user or a revoked API token is refused
-within ``cache.TTL_SECONDS``, at once when the change went through this instance.
+a token is read from the primary database only when :mod:`.cache` does not hold it (a few
+seconds), so most requests open no database session at all: a deleted user or a revoked API
+token is refused within ``cache.TTL_SECONDS``, at once when the change went through this
+instance. A request resolves its caller once (:func:`request_user`), whether the route or its
+database session (which needs the caller to route reads to a replica) asks first.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -51,9 +54,14 @@ async def get_session(
     """One session per request; services commit explicitly, anything else is rolled back.
 
     With a read replica, GET and HEAD read from it and callers read their own writes
-    (:meth:`Resources.session`).
+    (:meth:`Resources.session`); a request with no valid token is anonymous there, and its route
+    refuses it.
     """
-    session = await resources.session(request.method, request.headers.get("authorization"))
+    user_id = None
+    if resources.read_engine is not None:
+        with suppress(Unauthorized):
+            user_id = (await request_user(request, resources)).id
+    session = await resources.session(request.method, user_id)
     async with session:
         yield session
 
@@ -82,7 +90,7 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     cached: CurrentUser | None = cache.get(key)
     if cached is not None:
         return cached
-    row = await _read_identity(resources, token, query)
+    row = await _read_identity(query, resources)
     if row is None:
         raise Unauthorized("invalid or revoked token")
     found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
@@ -90,17 +98,25 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     return found
 
 
-async def _read_identity(
-    resources: Resources, token: str, query: IdentityQuery
-) -> Mapping[str, Any] | None:
-    """One row in one round trip on the primary, straight through asyncpg (no transaction);
-    with a replica, through :meth:`Resources.session`, so a token issued by a write just before
-    (sign-up, login) is seen even when the replica lags."""
-    if resources.read_engine is None:
-        return await fetch_one(resources.engine, query.statement, query.params)
-    async with await resources.session("GET", f"Bearer {token}") as session:
-        row = (await session.execute(query.statement, query.params)).first()
-    return None if row is None else dict(row._mapping)
+async def _read_identity(query: IdentityQuery, resources: Resources) -> Mapping[str, Any] | None:
+    """One row in one round trip, straight through asyncpg (no transaction), always on the
+    primary: a replica may not have a token issued a moment ago yet, or may still hold one just
+    revoked."""
+    return await fetch_one(resources.engine, query.statement, query.params)
+
+
+async def request_user(request: Request, resources: Resources) -> CurrentUser:
+    """The caller of an HTTP request, resolved once per request; raises Unauthorized."""
+    found: CurrentUser | Unauthorized | None = getattr(request.state, "user", None)
+    if found is None:
+        try:
+            found = await authenticate(resources, _bearer(request.headers.get("authorization")))
+        except Unauthorized as exc:
+            found = exc
+        request.state.user = found
+    if isinstance(found, Unauthorized):
+        raise found
+    return found
 
 
 async def current_user(
@@ -108,7 +124,7 @@ async def current_user(
 ) -> CurrentUser:
     """The caller of an HTTP route, from ``Authorization: Bearer``; 401 otherwise. Opens no
     database session unless the caller is not cached."""
-    return await authenticate(resources, _bearer(request.headers.get("authorization")))
+    return await request_user(request, resources)
 
 
 async def current_user_ws(websocket: WebSocket) -> CurrentUser:
