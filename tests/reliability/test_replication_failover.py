@@ -148,13 +148,7 @@ def test_reads_go_to_the_replica_and_see_the_callers_writes(replicated: Stack) -
         client = stack.client()
         before = _replica_transactions(stack)
         for index in range(8):
-            created = new_account(client, f"ryw-{index}")
-            assert created.status_code == 201, created.text
-            account = created.json()["id"]
-            assert fetch(replica, "SELECT 1 FROM accounts WHERE id = $1", account) is None
-            read = client.get(f"/api/v1/accounts/{account}")
-            assert read.status_code == 200, read.text
-            assert read.json()["name"] == f"ryw-{index}"
+            account = _written_then_read(client, client, replica, f"ryw-{index}")
             listed = _items(client.get("/api/v1/accounts").json())
             assert account in [item["id"] for item in listed]
         eventually(lambda: _replica_transactions(stack) >= before + 16)
@@ -179,16 +173,22 @@ def test_a_user_reads_their_writes_whichever_credential_made_them(replicated: St
                 timeout=15,
                 headers={"Authorization": f"Bearer {made.json()['token']}"},
             )
-            created = new_account(script, f"by-script-{index}")
-            assert created.status_code == 201, created.text
-            account = created.json()["id"]
-            assert fetch(replica, "SELECT 1 FROM accounts WHERE id = $1", account) is None
-            read = browser.get(f"/api/v1/accounts/{account}")
-            assert read.status_code == 200, read.text
-            assert read.json()["name"] == f"by-script-{index}"
+            _written_then_read(script, browser, replica, f"by-script-{index}")
             script.close()
     finally:
         _apply_delay(replica, "0")
+
+
+def _written_then_read(writer: httpx.Client, reader: httpx.Client, replica: str, name: str) -> int:
+    """An account ``writer`` creates, read back by ``reader`` before the replica applied it."""
+    created = new_account(writer, name)
+    assert created.status_code == 201, created.text
+    account = int(created.json()["id"])
+    assert fetch(replica, "SELECT 1 FROM accounts WHERE id = $1", account) is None
+    read = reader.get(f"/api/v1/accounts/{account}")
+    assert read.status_code == 200, read.text
+    assert read.json()["name"] == name
+    return account
 
 
 def _apply_delay(replica: str, delay: str) -> None:
