@@ -15,12 +15,15 @@ database session (which needs the caller to route reads to a replica) asks first
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket, WebSocketException, status
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.direct import fetch_one
@@ -30,6 +33,8 @@ from pulsefolio.core.tokens import verify_access_token
 from pulsefolio.portfolio.auth.cache import api_token_key, cache_for, user_key
 from pulsefolio.portfolio.auth.repository import IdentityQuery
 from pulsefolio.portfolio.resources import Resources
+
+log = logging.getLogger(__name__)
 
 API_TOKEN_PREFIX = "pf_"  # noqa: S105 (a prefix, not a secret)
 
@@ -93,6 +98,8 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     row = await _read_identity(query, resources)
     if row is None:
         raise Unauthorized("invalid or revoked token")
+    if "token_id" in row:
+        await _note_api_token_use(resources, row)
     found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
     cache.put(key, found.id, found)
     return found
@@ -103,6 +110,20 @@ async def _read_identity(query: IdentityQuery, resources: Resources) -> Mapping[
     primary: a replica may not have a token issued a moment ago yet, or may still hold one just
     revoked."""
     return await fetch_one(resources.engine, query.statement, query.params)
+
+
+async def _note_api_token_use(resources: Resources, row: Mapping[str, Any]) -> None:
+    """Record when a personal token was last used (to the minute); a failure to record it
+    must not refuse the request."""
+    from pulsefolio.portfolio.auth import repository
+
+    now = datetime.now(UTC)
+    if not repository.use_is_news(row["last_used_at"], now):
+        return
+    try:
+        await repository.note_api_token_use(resources.engine, row["token_id"], now)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("could not record the use of personal token %s: %s", row["token_id"], exc)
 
 
 async def request_user(request: Request, resources: Resources) -> CurrentUser:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pulsefolio.core.db.models import ApiToken, RefreshToken, User
-from pulsefolio.core.domain import Role
 
 
 def token_hash(token: str) -> str:
@@ -35,13 +34,13 @@ IDENTITY = (User.id, User.email, User.role, User.base_currency)
 class IdentityQuery:
     """What a request needs to know of its caller: a constant statement and its parameters."""
 
-    statement: Select[tuple[int, str, Role, str]]
+    statement: Select[Any]
     params: dict[str, Any]
 
 
 _BY_ID = select(*IDENTITY).where(User.id == bindparam("user_id"))
 _BY_API_TOKEN = (
-    select(*IDENTITY)
+    select(*IDENTITY, ApiToken.id.label("token_id"), ApiToken.last_used_at)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),
@@ -59,6 +58,31 @@ def identity_by_id(user_id: int) -> IdentityQuery:
 def identity_by_api_token(token: str) -> IdentityQuery:
     """The caller behind a personal API token, if it is neither revoked nor expired."""
     return IdentityQuery(_BY_API_TOKEN, {"token_hash": token_hash(token), "now": datetime.now(UTC)})
+
+
+# A personal token's last use is recorded to the minute: a script calling every second must not
+# turn each request into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def use_is_news(last_used_at: datetime | None, now: datetime) -> bool:
+    return last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION
+
+
+async def note_api_token_use(engine: AsyncEngine, token_id: int, now: datetime) -> None:
+    """Set the token's ``last_used_at`` unless another request set it within the resolution."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at <= now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+        )
 
 
 async def refresh_token_for_update(session: AsyncSession, token: str) -> RefreshToken | None:

@@ -53,6 +53,38 @@ async def refused_within(client: httpx.AsyncClient, headers: dict[str, str]) -> 
 
 
 class TestPersonalTokens:
+    async def test_last_use_is_recorded_to_the_minute(
+        self, make_user: MakeUser, client: httpx.AsyncClient, db: AsyncEngine
+    ) -> None:
+        """A use is written only when the recorded one is a minute old: a script calling every
+        second does not turn each of its requests into a write."""
+        user = await make_user()
+        token_id, token = await personal_token(user)
+
+        async def last_used() -> datetime | None:
+            async with db.connect() as conn:
+                query = text("SELECT last_used_at FROM api_tokens WHERE id = :id")
+                return (await conn.execute(query, {"id": token_id})).scalar_one()  # type: ignore[no-any-return]
+
+        assert await last_used() is None
+        assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
+        first = await last_used()
+        assert first is not None and abs(datetime.now(UTC) - first) < timedelta(seconds=30)
+        listed = (await user.client.get("/api/v1/tokens")).json()
+        assert datetime.fromisoformat(listed[0]["last_used_at"]) == first
+
+        await asyncio.sleep(TTL * 1.5)  # the identity is looked up again, within the minute
+        assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
+        assert await last_used() == first
+
+        async with db.begin() as conn:
+            moved = "UPDATE api_tokens SET last_used_at = last_used_at - interval '2 minutes'"
+            await conn.execute(text(moved + " WHERE id = :id"), {"id": token_id})
+        await asyncio.sleep(TTL * 1.5)
+        assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
+        latest = await last_used()
+        assert latest is not None and latest >= first
+
     async def test_revoked_in_database_is_refused_within_the_ttl(
         self, make_user: MakeUser, client: httpx.AsyncClient, db: AsyncEngine
     ) -> None:

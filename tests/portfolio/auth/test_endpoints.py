@@ -214,6 +214,8 @@ class TestApiTokens:
         listed = await user.client.get("/api/v1/tokens")
         assert [t["name"] for t in listed.json()] == ["script"]
         assert "token" not in listed.json()[0]
+        used = datetime.fromisoformat(listed.json()[0]["last_used_at"])
+        assert abs(datetime.now(UTC) - used) < timedelta(seconds=30)
         revoked = await user.client.delete(f"/api/v1/tokens/{created.json()['id']}")
         assert revoked.status_code == 204
         assert (await client.get("/api/v1/me", headers=auth)).status_code == 401
