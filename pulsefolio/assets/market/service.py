@@ -73,9 +73,9 @@ async def import_manual_csv(engine: AsyncEngine, writer: PriceWriter, text: str)
     """Store every price of a CSV file (header ``symbol,price,currency,as_of``) or none.
 
     Returns what :func:`set_manual_prices` returns. Raises ValidationFailed, with ``fields``
-    keyed ``row <line>`` (the header is line 1), naming every malformed row; a well-formed
-    file then has each row checked against its asset (known symbol, its currency, not in the
-    future), and every row failing that is named the same way.
+    keyed ``row <line>`` (the header is line 1), naming every bad row in one report: the
+    malformed ones, and the well-formed ones that do not fit their asset (unknown symbol,
+    another currency than the asset's, in the future).
     """
     now = datetime.now(UTC)
     prices, bad = parse_manual_csv(text, now=now)

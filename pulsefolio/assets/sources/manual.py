@@ -7,7 +7,9 @@ table behind the same two-method protocol elsewhere. ``as_of`` is the time the a
 
 CSV files have the header ``symbol,price,currency,as_of`` (any order, case-insensitive).
 :func:`parse_manual_csv` checks every row and reports every bad one with its line number and
-reason; if any row is bad it accepts none, as a bulk import should be all or nothing. ``as_of``
+reason, beside the well-formed ones, so that an import can check those against their assets too
+and name every bad row at once; the import then stores none, as a bulk import should be all or
+nothing. ``as_of``
 is ISO 8601 with an offset (``2026-09-21T16:00:00+01:00``) or a bare date (midnight UTC).
 """
 
@@ -99,7 +101,7 @@ class ManualSource(QuoteSource):
 def parse_manual_csv(
     text: str, *, now: datetime | None = None
 ) -> tuple[list[ManualPrice], list[RowError]]:
-    """Every price in the file and no errors, or no prices and every row error."""
+    """The well-formed prices of the file, and an error for every other row (or the header)."""
     now = now or utc_now()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in next(reader, [])]
@@ -128,7 +130,7 @@ def parse_manual_csv(
             continue
         seen[price.symbol] = line
         prices.append(price)
-    return ([], errors) if errors else (prices, [])
+    return prices, errors
 
 
 def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:

@@ -186,6 +186,17 @@ class TestManualPricesCsv:
         assert "NOPE" in fields["row 2"] and "priced in USD" in fields["row 5"]
         assert await manual_history(engine) == []
 
+    async def test_malformed_and_misfit_rows_reported_together(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        text = "\n".join(["symbol,price,currency,as_of", "HOUSE,2,EUR,2025-06-30",
+                          "AAPL,-5,USD,2025-06-30", "NOPE,1,USD,2025-06-30"])  # fmt: skip
+        answer = await api.post(CSV_PATH, content=text, headers=admin)
+        assert answer.status_code == 422
+        fields = answer.json()["fields"]
+        assert sorted(fields) == ["row 3", "row 4"]
+        assert "positive" in fields["row 3"] and "NOPE" in fields["row 4"]
+        assert await manual_history(engine) == []
+
     async def test_admin_and_csv_only(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
         text = "symbol,price,currency,as_of\nHOUSE,1,EUR,2025-06-30\n"
         user = await api.post(CSV_PATH, content=text, headers={**bearer(settings, Role.USER),
