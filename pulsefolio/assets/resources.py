@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache, connect_redis
-from pulsefolio.core.db.urls import with_database
+from pulsefolio.core.db.engine import create_engine
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.stream import Stream, connect_stream
 
@@ -27,7 +27,7 @@ class Resources:
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     database_url, redis_url, nats_url = require_servers(settings)
-    engine = create_async_engine(with_database(database_url), pool_size=5, max_overflow=5)
+    engine = create_engine(database_url)
     redis = connect_redis(redis_url)
     stream = await connect_stream(nats_url, settings.namespace)
     try:

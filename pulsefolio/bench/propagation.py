@@ -29,7 +29,6 @@ import websockets
 from pulsefolio.assets import repository
 from pulsefolio.bench.dataset import ASSETS, SOURCE, asset_currency, asset_prices, asset_symbol
 from pulsefolio.core.cache import PriceCache, connect_redis
-from pulsefolio.core.db.urls import with_database
 from pulsefolio.core.domain import PriceQuote
 from pulsefolio.core.events import encode_quote, quote_dedup_id
 from pulsefolio.core.settings import Settings
@@ -98,10 +97,10 @@ async def measure(
     settings: Settings, gateway: str, instance_urls: list[str], token: str, refreshes: int
 ) -> dict[str, object]:
     """Time ``refreshes`` full refreshes; p50/p99 for the instances and the live client."""
-    from sqlalchemy.ext.asyncio import create_async_engine
+    from pulsefolio.core.db.engine import create_engine
 
     assert settings.database_url and settings.redis_url and settings.nats_url
-    db = create_async_engine(with_database(settings.database_url))
+    db = create_engine(settings.database_url)
     redis = connect_redis(settings.redis_url)
     stream = await connect_stream(settings.nats_url, settings.namespace)
     cache = PriceCache(redis, settings.namespace)

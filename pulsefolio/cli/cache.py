@@ -25,12 +25,10 @@ def cache() -> None:
 
 
 async def _rebuild(settings: Settings) -> Rebuilt:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from pulsefolio.core.db.urls import with_database
+    from pulsefolio.core.db.engine import create_engine
 
     database_url, redis_url, _ = require_servers(settings)
-    engine = create_async_engine(with_database(database_url))
+    engine = create_engine(database_url)
     redis = connect_redis(redis_url)
     try:
         return await rebuild(engine, PriceCache(redis, settings.namespace))

@@ -25,11 +25,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.db.engine import create_engine
-from pulsefolio.core.db.urls import with_database
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.stream import Stream, connect_stream
 
@@ -134,8 +133,10 @@ async def open_resources(settings: Settings, instance_id: str) -> AsyncIterator[
     database_url, redis_url, nats_url = require_servers(settings)
     replica_url = settings.database_replica_url
     if replica_url is None:
-        engine = create_async_engine(
-            with_database(database_url), pool_size=POOL, max_overflow=OVERFLOW
+        # one server that does not move: a connection broken by a restart fails its request
+        # with a 503 (core.web) and is discarded, cheaper than a ping before every checkout
+        engine = create_engine(
+            database_url, pool_size=POOL, max_overflow=OVERFLOW, pool_pre_ping=False
         )
         read_engine = None
     else:  # connections may die in a failover: check each one before use

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 import websockets
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import DATA_LOGGERS, configure_logging
+from pulsefolio.portfolio.resources import open_resources
 
 if TYPE_CHECKING:
     from .conftest import AppServer
@@ -84,3 +87,14 @@ async def _exercise(app_server: AppServer, settings: Settings) -> list[str]:
     async with websockets.connect(url) as socket:
         await socket.recv()
     return seen
+
+
+async def test_database_errors_carry_no_statement_parameters(settings: Settings) -> None:
+    """A failed statement's error (which the error handler logs) names no bound value: those
+    are password hashes, token hashes and users' data."""
+    async with open_resources(settings, "logging-test") as resources:
+        with pytest.raises(DBAPIError) as caught:
+            async with resources.engine.connect() as conn:
+                await conn.execute(text("SELECT length(:secret) / 0"), {"secret": PASSWORD})
+    assert "division by zero" in str(caught.value)
+    assert PASSWORD not in str(caught.value)
