@@ -15,6 +15,7 @@ database session (which needs the caller to route reads to a replica) asks first
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
@@ -27,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.direct import fetch_one
+from pulsefolio.core.db.engine import close_session
 from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import verify_access_token
@@ -67,8 +69,10 @@ async def get_session(
         with suppress(Unauthorized):
             user_id = (await request_user(request, resources)).id
     session = await resources.session(request.method, user_id)
-    async with session:
+    try:
         yield session
+    finally:
+        await asyncio.shield(close_session(session))
 
 
 def _bearer(header: str | None) -> str:
