@@ -4,7 +4,10 @@ Each reader raises ValueError whose message is the reason shown to the user.
 
 Numbers: ``1234.5``, ``1,234.5``, ``1.234,5``, ``1'234.5``, ``$12.5``, ``(12.5)`` (negative)
 and ``12,5`` are read; a lone comma followed by exactly three digits (``1,234``) is ambiguous
-and refused unless the file is known to use decimal commas (a ``;``-separated file).
+and refused unless the file is known to use decimal commas (a ``;``-separated file). In such a
+file, dots without a comma are thousands marks when every group after the first has three
+digits (``1.000`` is 1000, ``1.234.567`` is 1234567); any other dotted number (``12.5``) is
+ambiguous and refused.
 
 Dates: ISO (``2026-01-02``, with or without a time), ``2026/01/02``, ``02.01.2026``,
 ``02-01-2026`` (day first), ``Jan 2, 2026``, ``2 Jan 2026`` and slashed ``01/02/2026``, read
@@ -43,6 +46,7 @@ _WORDY = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
 _RATIO = re.compile(r"^\s*([\d.]+)\s*(?::|/|-for-|\s+for\s+)\s*([\d.]+)\s*$", re.IGNORECASE)
 _NOISE = re.compile(r"[\s'$€£]")  # spaces, Swiss thousands marks, currency signs
 _THREE_AFTER_COMMA = re.compile(r"^-?\d{1,3},\d{3}$")
+_DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
 def parse_type(text: str) -> TransactionType:
@@ -67,6 +71,13 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> Decimal:
             raw = raw.replace(",", ".")
         else:
             raise ValueError(f"ambiguous number {text.strip()!r}: write 1234 or 1.234")
+    elif "." in raw and decimal_comma:
+        if not _DOT_THOUSANDS.match(raw):
+            raise ValueError(
+                f"ambiguous number {text.strip()!r}: this file writes decimals with a comma;"
+                " write 12,5 (or 1.234 for a thousands-grouped 1234)"
+            )
+        raw = raw.replace(".", "")
     try:
         value = Decimal(raw)
     except InvalidOperation:

@@ -8,8 +8,8 @@ routes show are one computation:
 * A BUY opens a lot costing ``quantity * price + fee`` (the purchase fee is capitalized).
 * A SELL closes lots (oldest first, or at the pool's average cost); its realized gain is
   proceeds minus the closed cost; the sale fee goes to ``fees``, not into the gain.
-* A SPLIT multiplies the quantity of every open lot by ``split_numerator / split_denominator``
-  and keeps each lot's cost.
+* A SPLIT turns the quantity ``q`` into ``q * split_numerator / split_denominator`` rounded
+  half-even to the quantity column's scale (the lots share it) and keeps each lot's cost.
 * A DIVIDEND adds ``amount`` to ``dividends``; its fee (withholding) goes to ``fees``;
   a FEE on an asset adds ``amount + fee`` to ``fees``.
 

@@ -22,8 +22,10 @@ from pulsefolio.portfolio.valuation import History, Series
 class View:
     values: np.ndarray  # base currency, per day
     inflows: np.ndarray  # external inflow (account, portfolio) or money put in (holding)
+    outflows: np.ndarray  # one holding: money taken out that day (inside inflows); else 0
     carried: np.ndarray  # bool per day: a held price was carried forward
     value_asset: np.ndarray | None  # one holding only: value in its own currency
+    currency: str  # of value_asset (the base currency when there is none)
     currency_effect: np.ndarray  # per day, base currency
 
 
@@ -49,16 +51,19 @@ def view(
     held = history.quantity[:, hcols] != 0
     carried = (history.carried[:, hcols] & held).any(axis=1)
     values = history.value_base[:, hcols].sum(axis=1) + history.cash_base[:, ccols].sum(axis=1)
+    outflows = np.zeros(n)
     if symbol is not None:
         inflows = history.flow_base[:, hcols[0]]
+        outflows = history.outflow_base[:, hcols[0]]
         value_asset: np.ndarray | None = history.value[:, hcols[0]]
+        currency = history.holding_currency[hcols[0]]
     else:
         inflows = (
             history.inflow_base.sum(axis=1)
             if account is None
             else history.inflow_base[:, history.accounts.index(account)]
         )
-        value_asset = None
+        value_asset, currency = None, history.base_currency
     local = np.concatenate([history.value[:, hcols], history.cash[:, ccols]], axis=1)
     currencies = [history.holding_currency[j] for j in hcols] + [
         history.cash_columns[j][1] for j in ccols
@@ -69,7 +74,7 @@ def view(
     effect = np.zeros(n)
     if n > 1:
         effect[1:] = (local[:-1] * np.diff(rates, axis=0)).sum(axis=1)
-    return View(values, inflows, carried, value_asset, effect)
+    return View(values, inflows, outflows, carried, value_asset, currency, effect)
 
 
 def daily_rate(fx: dict[str, Series], currency: str, base: str, dates: np.ndarray) -> np.ndarray:

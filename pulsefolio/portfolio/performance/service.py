@@ -8,7 +8,8 @@ Conventions (see ``docs/money.md``):
 * **TWR** chain-links daily returns with external flows at the *start* of the day:
   ``r_t = V_t / (V_{t-1} + F_t) - 1``, ``TWR = prod(1 + r_t) - 1``. Flows are deposits,
   withdrawals and implicit deposits (purchases funded beyond the cash held) for an account or
-  the portfolio; for one holding, the money put into it (buys, less sales and dividends).
+  the portfolio. For one holding, money put in (buys) counts at the start of the day and money
+  taken out (sales, dividends) at its end: ``r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1``.
 * **XIRR** is the money-weighted return of ``-V_start``, the daily ``-F_t`` and ``+V_end``;
   ``null`` with ``xirr_note`` saying why when no rate solves it.
 * **Gain** ``total = V_end - V_start - sum(F)``, split into realized (sales in the range, before
@@ -17,33 +18,41 @@ Conventions (see ``docs/money.md``):
 * **total_return** is ``total / (V_start + inflows in the range)``, counting only inflows
   that add money; ``null`` when nothing was invested.
 
-Returns are decimal fractions with six places; amounts are base currency with two places,
-rounded half-even.
+Returns are decimal fractions with six places; amounts are rounded half-even to their
+currency's minor unit (``core.money.present``): the base currency's, or the asset's for the
+asset-currency columns (``value_asset``, a lot's ``cost``, ``value`` and ``unrealized_gain``, a
+sale's ``proceeds``, ``cost``, ``fees`` and ``gain``). In the realized report each row's
+amounts are rounded first, its ``gain`` is the rounded proceeds less the rounded cost and fees,
+and the totals add up the rounded rows.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.errors import NotFound
+from pulsefolio.core.money import present
 from pulsefolio.portfolio.accounts.service import accounts
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
 from pulsefolio.portfolio.performance import repository, schemas
 from pulsefolio.portfolio.performance.build import Scope, load_scope
 from pulsefolio.portfolio.performance.series import View, daily_rate, sample_rows, view
 from pulsefolio.portfolio.users.service import users
-from pulsefolio.portfolio.valuation import DateRange, performance, resolve_range
-
-CENT = Decimal("0.01")
+from pulsefolio.portfolio.valuation import ClosedLot, DateRange, performance, resolve_range
 
 
-def money(value: float | Decimal) -> str:
+def rounded(value: float | Decimal, currency: str) -> Decimal:
+    """``value`` at ``currency``'s minor unit, half-even (``-0`` shown as ``0``)."""
     number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return str(number.quantize(CENT, rounding=ROUND_HALF_EVEN) + 0)
+    return present(number, currency) + 0
+
+
+def money(value: float | Decimal, currency: str) -> str:
+    return str(rounded(value, currency))
 
 
 def fraction(value: float | None) -> str | None:
@@ -93,6 +102,7 @@ class PerformanceService:
         interval: schemas.Interval,
     ) -> schemas.History:
         scope, rng, dates, series = await self._prepare(session, user, sel)
+        base = scope.base_currency
         points: list[schemas.Point] = []
         if series is not None and len(dates):
             first = max((rng.start - dates[0].item()).days, 0)
@@ -105,12 +115,12 @@ class PerformanceService:
                 points.append(
                     schemas.Point(
                         date=dates[row].item(),
-                        value=money(series.values[row]),
-                        net_inflow=money(flow),
+                        value=money(series.values[row], base),
+                        net_inflow=money(flow, base),
                         carried_forward=bool(series.carried[row]),
                         value_asset=None
                         if series.value_asset is None
-                        else money(series.value_asset[row]),
+                        else money(series.value_asset[row], series.currency),
                     )
                 )
                 previous = row
@@ -128,8 +138,9 @@ class PerformanceService:
     ) -> schemas.Performance:
         scope, rng, dates, series = await self._prepare(session, user, sel)
         account_id, asset_id = sel.account_id, sel.asset_id
+        base = scope.base_currency
         if series is None:
-            zero = money(0)
+            zero = money(0, base)
             gain = schemas.Gain(**dict.fromkeys(schemas.Gain.model_fields, zero))
             return schemas.Performance(
                 range=rng.name, start=rng.start, end=rng.end, base_currency=scope.base_currency,
@@ -139,7 +150,9 @@ class PerformanceService:
         if account_id is not None:
             books = [scope.books[str(account_id)]]
         symbol = None if asset_id is None else str(asset_id)
-        result = performance(dates, series.values, series.inflows, books, rng, symbol)
+        result = performance(
+            dates, series.values, series.inflows, books, rng, symbol, series.outflows
+        )
         s = max((rng.start - dates[0].item()).days, -1)
         e = min((rng.end - dates[0].item()).days, len(dates) - 1)
         currency_effect = float(series.currency_effect[s + 1 : e + 1].sum()) if e > s else 0.0
@@ -163,13 +176,13 @@ class PerformanceService:
             xirr=fraction(result.money_weighted),
             xirr_note=note,
             gain=schemas.Gain(
-                realized=money(g.realized),
-                unrealized=money(g.unrealized),
-                income=money(g.income),
-                fees=money(g.fees),
-                total=money(g.absolute),
-                price_effect=money(g.absolute - currency_effect),
-                currency_effect=money(currency_effect),
+                realized=money(g.realized, base),
+                unrealized=money(g.unrealized, base),
+                income=money(g.income, base),
+                fees=money(g.fees, base),
+                total=money(g.absolute, base),
+                price_effect=money(g.absolute - currency_effect, base),
+                currency_effect=money(currency_effect, base),
             ),
             total_return=fraction(g.absolute / invested) if invested > 1e-9 else None,
         )
@@ -198,12 +211,12 @@ class PerformanceService:
                     holding_period_days=lot.holding_days(scope.today),
                     quantity=plain(lot.quantity),
                     cost_per_unit=plain(lot.unit_cost.quantize(Decimal("0.000001"))),
-                    cost=money(lot.cost),
-                    cost_base=money(lot.cost_base),
+                    cost=money(lot.cost, lot.currency),
+                    cost_base=money(lot.cost_base, scope.base_currency),
                     price=plain(price.quantize(Decimal("0.000001"))),
-                    value=money(value),
-                    unrealized_gain=money(value - lot.cost),
-                    unrealized_gain_base=money(value * fx_now - lot.cost_base),
+                    value=money(value, lot.currency),
+                    unrealized_gain=money(value - lot.cost, lot.currency),
+                    unrealized_gain_base=money(value * fx_now - lot.cost_base, scope.base_currency),
                 )
             )
         return schemas.Lots(
@@ -217,48 +230,61 @@ class PerformanceService:
         scope = await self.scope(session, user, account_id)
         year = year or datetime.now(UTC).year
         book = scope.books.get(str(account_id))
+        base = scope.base_currency
         sales: list[schemas.Sale] = []
-        totals = [Decimal(0)] * 4
+        totals = [rounded(Decimal(0), base)] * 4
         for c in book.closed_lots if book else ():
             if c.closed_at.astimezone(UTC).year != year:
                 continue
-            asset_id = int(c.symbol)
-            amounts = (c.proceeds_base, c.cost_base, c.fee_base, c.gain_base - c.fee_base)
-            totals = [t + a for t, a in zip(totals, amounts, strict=True)]
-            sales.append(
-                schemas.Sale(
-                    sale_id=int(c.sale_id),
-                    lot_id=int(c.lot_id),
-                    date=c.closed_at.date(),
-                    opened=c.opened_at.date(),
-                    asset_id=asset_id,
-                    symbol=scope.assets.get(asset_id, (c.symbol, ""))[0],
-                    currency=c.currency,
-                    quantity=plain(c.quantity),
-                    proceeds=money(c.proceeds),
-                    cost=money(c.cost),
-                    fees=money(c.fee),
-                    gain=money(c.gain - c.fee),
-                    holding_period_days=c.holding_days,
-                    proceeds_base=money(amounts[0]),
-                    cost_base=money(amounts[1]),
-                    fees_base=money(amounts[2]),
-                    gain_base=money(amounts[3]),
-                )
-            )
+            local = _sale_amounts(c.proceeds, c.cost, c.fee, c.currency)
+            in_base = _sale_amounts(c.proceeds_base, c.cost_base, c.fee_base, base)
+            totals = [t + a for t, a in zip(totals, in_base, strict=True)]
+            sales.append(_sale(scope, c, local, in_base))
         return schemas.Realized(
             account_id=account_id,
             year=year,
-            base_currency=scope.base_currency,
+            base_currency=base,
             sales=sales,
             totals=schemas.RealizedTotals(
                 sales=len(sales),
-                proceeds_base=money(totals[0]),
-                cost_base=money(totals[1]),
-                fees_base=money(totals[2]),
-                gain_base=money(totals[3]),
+                proceeds_base=str(totals[0]),
+                cost_base=str(totals[1]),
+                fees_base=str(totals[2]),
+                gain_base=str(totals[3]),
             ),
         )
+
+
+Amounts = tuple[Decimal, Decimal, Decimal, Decimal]
+
+
+def _sale_amounts(proceeds: Decimal, cost: Decimal, fee: Decimal, currency: str) -> Amounts:
+    """Proceeds, cost and fee rounded, and the gain they leave: the row adds up as shown."""
+    p, c, f = (rounded(x, currency) for x in (proceeds, cost, fee))
+    return p, c, f, p - c - f
+
+
+def _sale(scope: Scope, c: ClosedLot, local: Amounts, in_base: Amounts) -> schemas.Sale:
+    asset_id = int(c.symbol)
+    return schemas.Sale(
+        sale_id=int(c.sale_id),
+        lot_id=int(c.lot_id),
+        date=c.closed_at.date(),
+        opened=c.opened_at.date(),
+        asset_id=asset_id,
+        symbol=scope.assets.get(asset_id, (c.symbol, ""))[0],
+        currency=c.currency,
+        quantity=plain(c.quantity),
+        proceeds=str(local[0]),
+        cost=str(local[1]),
+        fees=str(local[2]),
+        gain=str(local[3]),
+        holding_period_days=c.holding_days,
+        proceeds_base=str(in_base[0]),
+        cost_base=str(in_base[1]),
+        fees_base=str(in_base[2]),
+        gain_base=str(in_base[3]),
+    )
 
 
 def _last_rate(scope: Scope, currency: str) -> float:

@@ -10,7 +10,8 @@ here:
 * A holding without a price (or without an FX path to the base currency) is listed with
   ``price: null`` and left out of every total and allocation.
 * Cash balances (per account and currency, from the ledger) count at today's rate:
-  ``total_value`` is ``holdings_value + cash_value``, weights are shares of that total, and the
+  ``total_value`` is ``holdings_value + cash_value`` exactly as shown (``holdings_value`` is
+  the rounded total less the rounded cash), weights are shares of that total, and the
   allocation has an asset class ``cash`` while the currency and account slices include each
   balance in its own currency and account. A balance without an FX path to the base currency is
   listed with ``amount_base: null`` and left out of the totals, like an unpriced holding.
@@ -230,11 +231,12 @@ class Valuation:
     def summary(self) -> dict[str, Any]:
         """Totals only: what the live stream sends (``total_value`` includes cash)."""
         v = self.value
+        total, cash = present(v.value_base, self.base), present(v.cash_base, self.base)
         return {
             "base_currency": self.base,
-            "total_value": str(present(v.value_base, self.base)),
-            "holdings_value": str(present(v.value_base - v.cash_base, self.base)),
-            "cash_value": str(present(v.cash_base, self.base)),
+            "total_value": str(total),
+            "holdings_value": str(total - cash),
+            "cash_value": str(cash),
             "day_change": {
                 "amount": str(present(v.day_change_base, self.base)),
                 "percent": _percent(v.day_change_pct),

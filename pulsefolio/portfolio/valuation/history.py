@@ -10,12 +10,15 @@ Conventions
 * Days are the entries' local calendar dates; the history runs from the first entry's
   date (or ``start`` if earlier) to ``end``; each row is the state at the end of the day.
 * Stored prices and FX rates are as-traded closes. A day without one carries the last
-  known value forward (``carried``). Before a symbol's first stored price, the holding's
-  own trade prices stand in (``standin``), adjusted for later splits; before a currency's
-  first stored rate, the entries' own ``fx_rate`` stands in.
+  known value forward (``carried``), including one stored before the history's first day
+  (a purchase on a Saturday is valued at Friday's close). Before a symbol's first stored
+  price, the holding's own trade prices stand in (``standin``), adjusted for later splits;
+  before a currency's first stored rate, the entries' own ``fx_rate`` stands in.
 * A holding's flow (``flow``, ``flow_base``) is money put into it: BUY ``gross + fee``,
   SELL ``-(gross - fee)``, DIVIDEND ``-(gross - fee)`` (income leaves the holding for
   cash), SPLIT fee ``+fee``. Base amounts use each entry's trade-date ``fx_rate``.
+  ``outflow_base`` holds the entries of negative flow (money taken out, as a positive amount)
+  apart, for the holding's time-weighted return.
 * An account's value is its holdings plus its cash (tracked per currency, as in
   :mod:`.lots`, implicit deposits included). Its external inflow (``inflow_base``) is
   ``DEPOSIT - WITHDRAWAL + implicit deposits`` at trade-date rates.
@@ -75,6 +78,7 @@ class History:
     cash_base: np.ndarray
     accounts: tuple[str, ...]
     inflow_base: np.ndarray  # [day, account]
+    outflow_base: np.ndarray  # [day, holding]: money taken out of it (>= 0), inside flow_base
 
     def account_value_base(self) -> np.ndarray:
         """``[day, account]``: holdings plus cash in the base currency."""
@@ -130,6 +134,7 @@ def build_history(
     # Prices: stored closes forward-filled; trade prices stand in before the first one.
     sym_cols = [ix.holdings[j][1] for j in range(n_h)]
     stored = np.full((n_days, n_h), np.nan)
+    earlier = np.full(n_h, np.nan)
     first_stored = np.full(n_h, n_days)
     for j, symbol in enumerate(sym_cols):
         series = prices.get(symbol)
@@ -137,6 +142,7 @@ def build_history(
             rows = (series.dates - dates[0]).astype(np.int64)
             ok = (rows >= 0) & (rows < n_days)
             stored[rows[ok], j] = series.values[ok]
+            earlier[j] = _last_before(rows, series.values)
             first_stored[j] = max(0, int(rows[0])) if rows[0] < n_days else n_days
     trade_rows = day[ix.trade]
     trade_cols = ix.hcol[ix.trade]
@@ -144,7 +150,7 @@ def build_history(
     standin_obs = np.full((n_days, n_h), np.nan)
     standin_obs[trade_rows[early], trade_cols[early]] = ix.price_orig[ix.trade][early]
     before = np.arange(n_days)[:, None] < first_stored[None, :]
-    price = np.where(before, _ffill(standin_obs) / factor, _ffill(stored))
+    price = np.where(before, _ffill(standin_obs) / factor, _ffill(_seed(stored, earlier)))
     carried = np.where(before, np.isnan(standin_obs), np.isnan(stored)) & ~np.isnan(price)
 
     # FX per currency, then gathered to holding and cash columns.
@@ -157,7 +163,11 @@ def build_history(
     flow = np.zeros((n_days, n_h))
     np.add.at(flow, (day[ix.hflow], ix.hcol[ix.hflow]), ix.holding_flow[ix.hflow])
     flow_base = np.zeros((n_days, n_h))
-    np.add.at(flow_base, (day[ix.hflow], ix.hcol[ix.hflow]), (ix.holding_flow * ix.fx)[ix.hflow])
+    entry_flow_base = ix.holding_flow * ix.fx
+    np.add.at(flow_base, (day[ix.hflow], ix.hcol[ix.hflow]), entry_flow_base[ix.hflow])
+    outflow_base = np.zeros((n_days, n_h))
+    taken = -np.minimum(entry_flow_base, 0.0)
+    np.add.at(outflow_base, (day[ix.hflow], ix.hcol[ix.hflow]), taken[ix.hflow])
 
     cash_moves = np.zeros((n_days, n_c))
     np.add.at(cash_moves, (day, ix.ccol), ix.cash_effect + ix.implicit)
@@ -168,8 +178,22 @@ def build_history(
     return History(
         dates, base_currency, ix.holdings, ix.holding_currency, quantity, price, carried,
         before & ~np.isnan(price), value, value * h_rate, flow, flow_base, ix.cash_columns,
-        cash, cash * c_rate, ix.accounts, inflow,
+        cash, cash * c_rate, ix.accounts, inflow, outflow_base,
     )  # fmt: skip
+
+
+def _last_before(rows: np.ndarray, values: np.ndarray) -> float:
+    """The last of ``values`` dated before row 0 (``rows`` ascending), NaN if none."""
+    at = int(np.searchsorted(rows, 0)) - 1
+    return float(values[at]) if at >= 0 else np.nan
+
+
+def _seed(obs: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """``obs`` with row 0 taking ``earlier`` (per column) where row 0 has no value of its own,
+    so that a forward fill carries values stored before the first day into it."""
+    seeded = obs.copy()
+    seeded[0] = np.where(np.isnan(obs[0]), earlier, obs[0])
+    return seeded
 
 
 def _ffill(obs: np.ndarray) -> np.ndarray:
@@ -194,15 +218,16 @@ def _fx_matrix(
             continue
         obs = np.full(n_days, np.nan)
         series = fx.get(currency)
-        first = n_days
+        first, earlier = n_days, np.nan
         if series is not None and len(series.dates):
             rows = (series.dates - dates[0]).astype(np.int64)
             ok = (rows >= 0) & (rows < n_days)
             obs[rows[ok]] = series.values[ok]
+            earlier = _last_before(rows, series.values)
             first = max(0, int(rows[0]))
         mine = (ix.currency_code == k) & (ix.day < first)
         obs[ix.day[mine]] = ix.fx[mine]
-        filled = _ffill(obs[:, None])[:, 0]
+        filled = _ffill(_seed(obs[:, None], np.array([earlier])))[:, 0]
         # before any rate at all, the first known one stands in
         out[:, k] = np.where(np.isnan(filled), _first_valid(filled), filled)
     return out

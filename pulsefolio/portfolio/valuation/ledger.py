@@ -23,6 +23,9 @@ Conventions
   ======================  ==========================================  =================
 
   A 2:1 split is ``(2, 1)`` (one share becomes two); a 1:10 reverse split is ``(1, 10)``.
+  Split quantities are ``quantity * numerator / denominator`` rounded half-even to the
+  quantity column's scale (:func:`LedgerEntry.split_quantity`), never a rounded factor
+  times the quantity: 3 units after a 1:3 split are exactly 1.
 * Entries are ordered by ``(executed_at, id)``: time first, the id breaking ties, so the
   same ledger always replays the same way.
 """
@@ -32,13 +35,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from pulsefolio.core.domain import TransactionType
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.core.money import ZERO, is_currency
+from pulsefolio.core.money import QUANTITY_NUMERIC, ZERO, is_currency
 
 ONE = Decimal(1)
+QUANTITY_QUANTUM = Decimal(1).scaleb(-QUANTITY_NUMERIC[1])
 
 ASSET_TYPES = frozenset(
     {TransactionType.BUY, TransactionType.SELL, TransactionType.SPLIT, TransactionType.DIVIDEND}
@@ -80,10 +84,18 @@ class LedgerEntry:
 
     @property
     def split_factor(self) -> Decimal:
-        """Quantity multiplier of a SPLIT: ``numerator / denominator``."""
+        """Quantity multiplier of a SPLIT: ``numerator / denominator`` (for float arrays;
+        exact quantities use :meth:`split_quantity`)."""
         if self.split is None:
             return ONE
         return self.split[0] / self.split[1]
+
+    def split_quantity(self, quantity: Decimal) -> Decimal:
+        """``quantity`` after this SPLIT, at the quantity column's scale."""
+        if self.split is None:
+            return quantity
+        scaled = quantity * self.split[0] / self.split[1]
+        return scaled.quantize(QUANTITY_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 def sort_key(entry: LedgerEntry) -> tuple[datetime, int, int | str]:

@@ -13,8 +13,10 @@ Conventions
 * **FIFO** closes the oldest lots first. **AVERAGE** prices every unit of a symbol at the
   pool's average cost (asset and base currency alike); units still leave oldest first, so
   holding periods stay meaningful, and every open lot shows the pool's average unit cost.
-* **SPLIT** multiplies the quantity of every open lot by ``numerator / denominator`` and
-  keeps each lot's total cost, so unit cost divides by the same factor.
+* **SPLIT** turns the holding's quantity ``q`` into ``q * numerator / denominator``, rounded
+  half-even to the quantity column's scale (10 places); each open lot becomes its own quantity
+  times the ratio at that scale, the newest lot taking what rounding leaves so the lots add up
+  to the holding. Each lot keeps its total cost, so unit cost divides by the ratio.
 * **Cash** is tracked per currency. Cash never goes negative: when an entry needs more
   cash than the account holds in that currency, the shortfall is booked as an *implicit
   deposit* (an external inflow). A ledger without DEPOSITs thus reads as purchases funded
@@ -318,10 +320,14 @@ class LotBook:
 
     def _split(self, e: LedgerEntry) -> None:
         pos = self._known(e)
-        factor = e.split_factor
-        for lot in pos.live():
-            lot.quantity *= factor
-        pos.quantity = sum((lot.quantity for lot in pos.live()), ZERO)
+        live = pos.live()
+        if live:
+            total = e.split_quantity(pos.quantity)
+            parts = [e.split_quantity(lot.quantity) for lot in live[:-1]]
+            parts.append(max(total - sum(parts, ZERO), ZERO))
+            for lot, quantity in zip(live, parts, strict=True):
+                lot.quantity = quantity
+        pos.quantity = sum((lot.quantity for lot in live), ZERO)
         if e.fee:
             self._event(e, FEE, e.fee)
 

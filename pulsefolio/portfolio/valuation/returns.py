@@ -7,7 +7,11 @@ Conventions
 * **Time-weighted return** chain-links daily returns with external flows at the *start* of
   the day: ``r_t = V_t / (V_{t-1} + F_t) - 1``, ``TWR = prod(1 + r_t) - 1``. A day that
   starts with nothing invested (``V_{t-1} + F_t <= 0``) counts as ``r_t = 0``. Scaling every
-  flow and holding by the same constant leaves it unchanged.
+  flow and holding by the same constant leaves it unchanged. Given ``outflows`` ``O_t >= 0``
+  (the part of ``F_t`` taken out, ``F_t = I_t - O_t``), money put in counts at the start of
+  the day and money taken out at its end: ``r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1``. One
+  holding is measured so (a sale's proceeds were earned that day); a portfolio or account
+  passes none, and its deposits and withdrawals all count at the start of the day.
 * **Money-weighted return** is the XIRR of the investor's flows: ``-V_start`` at ``start``,
   ``-F_t`` on each day, ``+V_end`` at ``end``; days count Actual/365 as in spreadsheets.
   It is ``None`` when no rate solves it (for instance when every flow has the same sign).
@@ -96,7 +100,13 @@ def _at(values: np.ndarray, i: int) -> float:
     return float(values[i]) if i >= 0 else 0.0
 
 
-def time_weighted_return(values: np.ndarray, inflows: np.ndarray, s: int, e: int) -> float:
+def time_weighted_return(
+    values: np.ndarray,
+    inflows: np.ndarray,
+    s: int,
+    e: int,
+    outflows: np.ndarray | None = None,
+) -> float:
     """TWR from row ``s`` (value before; -1 for nothing) to row ``e``; see the conventions."""
     if e <= s:
         return 0.0
@@ -104,20 +114,24 @@ def time_weighted_return(values: np.ndarray, inflows: np.ndarray, s: int, e: int
         prev, lo = np.concatenate(([0.0], values[:e])), 0
     else:
         prev, lo = values[s:e], s + 1
-    cur, flow = values[lo : e + 1], inflows[lo : e + 1]
-    base = prev + flow
-    scale = max(float(np.abs(values[lo : e + 1]).max(initial=0.0)), 1.0)
-    growth = np.where(base > 1e-12 * scale, cur / np.where(base > 0, base, 1.0), 1.0)
-    return float(np.prod(growth) - 1.0)
+    out = np.zeros(e + 1 - lo) if outflows is None else outflows[lo : e + 1]
+    return float(np.prod(_growth(prev, values[lo : e + 1], inflows[lo : e + 1], out)) - 1.0)
 
 
-def twr_index(values: np.ndarray, inflows: np.ndarray) -> np.ndarray:
+def twr_index(
+    values: np.ndarray, inflows: np.ndarray, outflows: np.ndarray | None = None
+) -> np.ndarray:
     """Cumulative TWR at every row from the first (a chart series; 0 at the start)."""
     prev = np.concatenate(([0.0], values[:-1]))
-    base = prev + inflows
-    scale = max(float(np.abs(values).max(initial=0.0)), 1.0)
-    growth = np.where(base > 1e-12 * scale, values / np.where(base > 0, base, 1.0), 1.0)
-    return np.cumprod(growth) - 1.0
+    out = np.zeros(len(values)) if outflows is None else outflows
+    return np.cumprod(_growth(prev, values, inflows, out)) - 1.0
+
+
+def _growth(prev: np.ndarray, cur: np.ndarray, flow: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Daily ``1 + r_t = (V_t + O_t) / (V_{t-1} + F_t + O_t)``; 1 when nothing was invested."""
+    base = prev + flow + out
+    scale = max(float(np.abs(cur).max(initial=0.0)), 1.0)
+    return np.where(base > 1e-12 * scale, (cur + out) / np.where(base > 0, base, 1.0), 1.0)
 
 
 def xirr(dates: Sequence[date], amounts: Sequence[float], guess: float = 0.1) -> float | None:
@@ -256,12 +270,17 @@ def performance(
     books: Iterable[AccountLots],
     rng: DateRange,
     symbol: str | None = None,
+    outflows: np.ndarray | None = None,
 ) -> Performance:
-    """TWR, XIRR and the gain breakdown of one series over one range."""
+    """TWR, XIRR and the gain breakdown of one series over one range.
+
+    ``outflows`` (one holding's money taken out, within ``inflows``) count at the end of
+    their day in the TWR; see the conventions.
+    """
     s, e = _window(dates, rng)
     return Performance(
         rng,
-        time_weighted_return(values, inflows, s, e),
+        time_weighted_return(values, inflows, s, e, outflows),
         money_weighted_return(dates, values, inflows, rng),
         gains(dates, values, inflows, books, rng, symbol),
     )
