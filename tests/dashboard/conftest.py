@@ -45,7 +45,8 @@ def stack() -> Iterator[dict[str, Any]]:
     log = root / "up.log"
     try:
         with running_up(env, log) as up:
-            yield wait_ready(data_dir, up, log)
+            # data_dir: its ready.json names the current pids after a restart
+            yield {**wait_ready(data_dir, up, log), "data_dir": str(data_dir)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -71,7 +72,8 @@ def browser(downloads: Path) -> Iterator[webdriver.Chrome]:
     options.binary_location = CHROMIUM
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # performance: the requests the page sends, with their headers
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     options.add_experimental_option(
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},

@@ -6,14 +6,17 @@ each leaves the browser signed in as the demo user.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -24,7 +27,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.cli.stack import REPO
+from tests.cli.stack import REPO, read_json
 
 pytestmark = pytest.mark.stack
 
@@ -62,8 +65,12 @@ def sign_in(driver: WebDriver, email: str, password: str) -> None:
 
 
 def open_page(driver: WebDriver, stack: dict[str, Any], route: str) -> None:
-    """Go to ``#/route``, signing in as the demo user when the page asks for it."""
-    driver.get(f"{stack['gateway_url']}/#/{route}")
+    """Go to ``#/route`` (loaded afresh), signing in as the demo user when the page asks."""
+    url = f"{stack['gateway_url']}/#/{route}"
+    if driver.current_url == url:
+        driver.refresh()  # going to the same URL would change nothing
+    else:
+        driver.get(url)
     first = shown(driver, "#signin-email, #nav:not([hidden])")
     if first.get_attribute("id") != "nav":
         sign_in(driver, stack["demo_email"], stack["demo_password"])
@@ -103,6 +110,40 @@ def publish_price(api: httpx.Client, stack: dict[str, Any], symbol: str, price: 
     prices = {"prices": [{"symbol": symbol, "price": str(price), "currency": "USD"}]}
     answer = api.put("/api/v1/market/manual-prices", json=prices, headers=admin)
     assert answer.status_code == 200, answer.text
+
+
+def current_pid(stack: dict[str, Any], component: str) -> int:
+    """The pid ``component`` runs as now (a restart gives it a new one)."""
+    ready = read_json(Path(stack["data_dir"]) / "ready.json")
+    return int(ready["components"][component]["pid"])
+
+
+def sent(driver: WebDriver, method: str, path: str) -> list[dict[str, Any]]:
+    """The page's requests to ``path`` since the performance log was last read (which empties
+    it), with the headers and body the page gave them."""
+    found = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] != "Network.requestWillBeSent":
+            continue
+        request = message["params"]["request"]
+        if request["method"] == method and urlsplit(request["url"]).path == path:
+            found.append(request)
+    return found
+
+
+def medium_date(day: date | str) -> str:
+    """``day`` as en-US ``dateStyle: "medium"`` writes it: "Jan 5, 2026"."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def create_transaction(
+    api: httpx.Client, auth: dict[str, str], account_id: int, **body: Any
+) -> dict[str, Any]:
+    created = api.post(f"/api/v1/accounts/{account_id}/transactions", json=body, headers=auth)
+    assert created.status_code == 201, created.text
+    return created.json()  # type: ignore[no-any-return]
 
 
 def console_errors(driver: WebDriver) -> list[str]:
@@ -214,6 +255,21 @@ def test_the_page_reconnects_after_the_gateway_drops_it(
     wait(browser, lambda d: text_of(d, f"{row} td[data-col=price]") == f"${new_price:,.2f}", 20)
     assert browser.execute_script("return window.__samePage === true;")
     browser.get_log("browser")  # the refused attempts while the gateway was down are expected
+
+
+def test_a_silent_stream_is_replaced(browser: WebDriver, stack: dict[str, Any]) -> None:
+    """A connection that stops carrying anything (a laptop asleep, a changed network) is not
+    shown as live: with the gateway frozen, no ping arrives and the page reconnects."""
+    open_page(browser, stack, "overview")
+    wait(browser, lambda d: text_of(d, "#live-status") == "Live")
+    envoy = current_pid(stack, "envoy")
+    os.kill(envoy, signal.SIGSTOP)
+    try:
+        wait(browser, lambda d: text_of(d, "#live-status") not in ("", "Live"), 70)
+    finally:
+        os.kill(envoy, signal.SIGCONT)
+    wait(browser, lambda d: text_of(d, "#live-status") == "Live", 40)
+    browser.get_log("browser")  # requests cut off while the gateway was frozen are expected
 
 
 def test_a_purchase_appears_as_a_holding(
@@ -355,6 +411,247 @@ def test_csv_import_with_a_bad_row_reports_it_and_adds_nothing(
     assert "nothing was imported" in text_of(browser, "#import-status")
     assert transaction_count(api, demo) == before
     assert console_errors(browser) == []
+
+
+def test_dates_show_the_day_given_west_of_utc(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    """In New York, a day of the value history and a transaction at midnight UTC (an imported
+    date) show as that day, not the evening before."""
+    account = api.get("/api/v1/accounts", headers=demo).json()[0]
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    tx = create_transaction(
+        api, demo, account["id"], type="DEPOSIT", amount="1", executed_at=f"{day}T00:00:00Z"
+    )
+    points = api.get("/api/v1/portfolio/history?range=1Y&interval=day", headers=demo).json()
+    ends = [medium_date(points["points"][0]["date"]), medium_date(points["points"][-1]["date"])]
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/New_York"})
+    try:
+        open_page(browser, stack, "overview")
+        zone = browser.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+        assert zone == "America/New_York"
+        spans = ".chart-range span"
+        wait(
+            browser,
+            lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, spans)][::2] == ends,
+            30,
+        )
+        open_page(browser, stack, "accounts")
+        assert shown(browser, f"tr[data-tx='{tx['id']}'] td").text == medium_date(day)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+        api.delete(f"/api/v1/transactions/{tx['id']}", headers=demo)
+
+
+def test_a_correction_clears_what_was_blanked_and_keeps_the_time(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    held = next(h for h in portfolio(api, demo)["holdings"] if h["currency"] == "USD")
+    at = (datetime.now(UTC) - timedelta(hours=1)).replace(second=30, microsecond=0)
+    tx = create_transaction(
+        api,
+        demo,
+        held["account_id"],
+        type="BUY",
+        asset_id=held["asset_id"],
+        quantity="1",
+        price="10",
+        fee="1.5",
+        note="to correct",
+        executed_at=at.isoformat(),
+    )
+
+    def stored() -> dict[str, Any]:
+        answer = api.get(f"/api/v1/transactions/{tx['id']}", headers=demo)
+        return answer.json()  # type: ignore[no-any-return]
+
+    def correct() -> WebElement:
+        row = shown(browser, f"tr[data-tx='{tx['id']}']")
+        row.find_element(By.XPATH, ".//button[text()='Correct']").click()
+        return shown(browser, "form.tx-form")
+
+    try:
+        open_page(browser, stack, "accounts")
+        form = correct()
+        fee = form.find_element(By.NAME, "fee")
+        assert fee.get_attribute("value") == "1.5"
+        fee.clear()
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(browser, lambda d: stored()["fee"] == "0")
+        after = stored()
+        assert datetime.fromisoformat(after["executed_at"]) == at  # the seconds too
+        assert (after["type"], after["quantity"], after["note"]) == ("BUY", "1", "to correct")
+
+        # now a deposit: the purchase's symbol, quantity and price go with the type
+        form = correct()
+        Select(form.find_element(By.NAME, "type")).select_by_value("DEPOSIT")
+        form.find_element(By.NAME, "amount").send_keys("25")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(browser, lambda d: stored()["type"] == "DEPOSIT")
+        after = stored()
+        assert [after[k] for k in ("asset_id", "quantity", "price", "amount", "fee")] == [
+            None,
+            None,
+            None,
+            "25",
+            "0",
+        ]
+        assert datetime.fromisoformat(after["executed_at"]) == at
+    finally:
+        api.delete(f"/api/v1/transactions/{tx['id']}", headers=demo)
+    assert console_errors(browser) == []
+
+
+def test_prices_below_a_cent_keep_their_digits(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    held = {h["symbol"] for h in portfolio(api, demo)["holdings"]}
+    assets = api.get("/api/v1/assets?limit=200", headers=demo).json()
+    penny = next(
+        a
+        for a in assets
+        if a["symbol"] not in held and a["asset_class"] != "cash" and a["currency"] == "USD"
+    )
+    account = api.get("/api/v1/accounts", headers=demo).json()[0]
+    at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    tx = create_transaction(
+        api,
+        demo,
+        account["id"],
+        type="BUY",
+        asset_id=penny["id"],
+        quantity="1000",
+        price="0.0042",
+        executed_at=at,
+    )
+    try:
+        publish_price(api, stack, penny["symbol"], Decimal("0.0035"))
+        open_page(browser, stack, "accounts")
+        assert "$0.0042" in shown(browser, f"tr[data-tx='{tx['id']}']").text
+        open_page(browser, stack, "overview")
+        price = f"#holdings tr[data-symbol='{penny['symbol']}'] td[data-col=price]"
+        wait(browser, lambda d: text_of(d, price) == "$0.0035", 20)
+    finally:
+        api.delete(f"/api/v1/transactions/{tx['id']}", headers=demo)
+
+
+def test_a_retried_submission_keeps_its_idempotency_key(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    """Pressing Add again after a failure sends the same key, a changed form a new one; a
+    repeat of the request that did book (a retry by the gateway) books nothing more."""
+    account = api.get("/api/v1/accounts", headers=demo).json()[0]
+    path = f"/api/v1/accounts/{account['id']}/transactions"
+    open_page(browser, stack, "accounts")
+    panel = shown(browser, f"section.account[data-account='{account['id']}']")
+    panel.find_element(By.XPATH, ".//button[text()='Add transaction']").click()
+    form = shown(browser, "form.tx-form")
+    Select(form.find_element(By.NAME, "type")).select_by_value("DEPOSIT")
+    form.find_element(By.NAME, "amount").send_keys("a lot")
+    sent(browser, "POST", path)
+    posts: list[dict[str, Any]] = []
+
+    def posted(count: int) -> Callable[[WebDriver], bool]:
+        def seen(driver: WebDriver) -> bool:
+            posts.extend(sent(driver, "POST", path))
+            return len(posts) >= count
+
+        return seen
+
+    for count in (1, 2):  # refused twice, unchanged
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(browser, posted(count))
+        shown(browser, "form.tx-form [data-field=amount] .field-error")
+    amount = form.find_element(By.NAME, "amount")
+    amount.clear()
+    amount.send_keys("7.25")
+    before = transaction_count(api, demo)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, lambda d: "Deposit recorded." in panel.text)
+    posts += sent(browser, "POST", path)
+    keys = [p["headers"].get("Idempotency-Key") for p in posts]
+    assert len(keys) == 3 and keys[0] == keys[1] != keys[2] and all(keys), keys
+    assert transaction_count(api, demo) == before + 1
+
+    headers = {**demo, "Content-Type": "application/json", "Idempotency-Key": keys[2]}
+    again = api.post(path, content=posts[2]["postData"], headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert transaction_count(api, demo) == before + 1
+    api.delete(f"/api/v1/transactions/{again.json()['id']}", headers=demo)
+
+
+def test_an_import_is_sent_once_under_its_preview_key(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
+) -> None:
+    """A choice changed after the preview asks for a new preview; the import carries one key,
+    so a repeat of it (a retry by the gateway) imports nothing more."""
+    if len(api.get("/api/v1/accounts", headers=demo).json()) < 2:
+        api.post("/api/v1/accounts", json={"name": "Second", "currency": "USD"}, headers=demo)
+    csv = f"date,type,amount,note\n{datetime.now(UTC).date()},DEPOSIT,3.5,sent once\n"
+    open_page(browser, stack, "import")
+    content = shown(browser, "textarea[name=content]")
+    options = "select[name=account_id] option"
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, options)) > 1)
+    browser.execute_script("arguments[0].value = arguments[1];", content, csv)
+    confirm = browser.find_element(By.ID, "import-confirm")
+    account = Select(browser.find_element(By.NAME, "account_id"))
+    for change in (
+        lambda: account.select_by_index(1),
+        lambda: Select(browser.find_element(By.NAME, "format")).select_by_value("ghostfolio"),
+    ):
+        browser.find_element(By.ID, "import-preview").click()
+        wait(browser, lambda d: confirm.is_enabled())
+        change()
+        assert not confirm.is_enabled()
+        Select(browser.find_element(By.NAME, "format")).select_by_value("csv")
+    browser.find_element(By.ID, "import-preview").click()
+    wait(browser, lambda d: confirm.is_enabled())
+    sent(browser, "POST", "/api/v1/imports")
+    before = transaction_count(api, demo)
+    confirm.click()
+    wait(browser, lambda d: "1 transactions imported." in text_of(d, "#import-status"))
+    (request,) = sent(browser, "POST", "/api/v1/imports")
+    key = request["headers"].get("Idempotency-Key")
+    assert key
+    assert transaction_count(api, demo) == before + 1
+
+    headers = {**demo, "Content-Type": "application/json", "Idempotency-Key": key}
+    again = api.post("/api/v1/imports", content=request["postData"], headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert transaction_count(api, demo) == before + 1
+    for tx_id in again.json()["transaction_ids"]:
+        api.delete(f"/api/v1/transactions/{tx_id}", headers=demo)
+    assert console_errors(browser) == []
+
+
+def test_skip_link_moves_to_the_content_and_keeps_the_page(
+    browser: WebDriver, stack: dict[str, Any]
+) -> None:
+    open_page(browser, stack, "accounts")
+    shown(browser, "section.account")
+    browser.execute_script("window.__samePage = true;")
+    skip = browser.find_element(By.CSS_SELECTOR, "a.skip")
+    browser.execute_script("arguments[0].focus();", skip)
+    skip.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.switch_to.active_element.get_attribute("id") == "main")
+    time.sleep(0.5)  # time for a wrong route change to show
+    assert browser.switch_to.active_element.get_attribute("id") == "main"
+    assert text_of(browser, "main h1") == "Accounts"
+    assert browser.execute_script("return location.hash") == "#/accounts"
+    assert browser.execute_script("return window.__samePage === true;")
+
+
+def test_signing_out_says_so(browser: WebDriver, stack: dict[str, Any]) -> None:
+    open_page(browser, stack, "overview")
+    browser.find_element(By.ID, "sign-out").click()
+    assert shown(browser, "form.auth-form .notice").text == "You are signed out."
+    time.sleep(1)  # time for a redraw to drop it
+    assert text_of(browser, "form.auth-form .notice") == "You are signed out."
+    assert browser.execute_script("return location.hash") == "#/signin"
+    sign_in(browser, stack["demo_email"], stack["demo_password"])
+    shown(browser, "#nav")
 
 
 def test_admin_sees_source_health_and_price_age(browser: WebDriver, stack: dict[str, Any]) -> None:

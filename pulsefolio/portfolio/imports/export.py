@@ -3,6 +3,12 @@
 Columns: date, account, type, symbol, quantity, price, fee, amount, currency, split_ratio,
 note. ``date`` is ``YYYY-MM-DD`` for a transaction at midnight UTC and ISO 8601 with the UTC
 offset otherwise, so the moment (and with it the replay order) survives a round trip.
+
+A text cell (account, symbol, note) that a spreadsheet would run as a formula (one starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading ``'``,
+which spreadsheets show as text; numbers are written as they are. Text that already starts
+with ``'`` before such a character gets one more, so removing one ``'`` on reading restores
+every text exactly.
 """
 
 from __future__ import annotations
@@ -40,8 +46,18 @@ def format_moment(moment: datetime) -> str:
     return utc.date().isoformat() if utc.time() == time() else utc.isoformat()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _number(value: Decimal | None) -> str:
     return "" if value is None else plain(value)
+
+
+def text_cell(value: str | None) -> str:
+    """``value`` as a cell no spreadsheet runs as a formula."""
+    if not value:
+        return ""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
 async def export_csv(session: AsyncSession, user: CurrentUser, account_id: int | None) -> str:
@@ -49,22 +65,22 @@ async def export_csv(session: AsyncSession, user: CurrentUser, account_id: int |
     if account_id is not None:
         await accounts.get(session, user, account_id)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # a cell holding either is then quoted
     writer.writerow(COLUMNS)
     for tx, account_name, symbol in await repository.ledger(session, user.id, account_id):
         writer.writerow(
             (
                 format_moment(tx.executed_at),
-                account_name,
+                text_cell(account_name),
                 tx.type.value,
-                symbol or "",
+                text_cell(symbol),
                 _number(tx.quantity),
                 _number(tx.price),
                 _number(tx.fee),
                 _number(tx.amount),
                 tx.currency,
                 format_ratio(tx.split_numerator, tx.split_denominator),
-                tx.note or "",
+                text_cell(tx.note),
             )
         )
     return out.getvalue()

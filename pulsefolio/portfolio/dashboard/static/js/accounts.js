@@ -85,7 +85,7 @@ function describe(tx, symbolOf, account) {
   const money = (v) => (v === null ? "" : fmt.money(v, tx.currency || account.currency));
   const parts = [];
   if (tx.quantity !== null) parts.push(`${fmt.quantity(tx.quantity)} ×`);
-  if (tx.price !== null) parts.push(money(tx.price));
+  if (tx.price !== null) parts.push(fmt.unitPrice(tx.price, tx.currency || account.currency));
   if (tx.amount !== null) parts.push(money(tx.amount));
   if (tx.split_numerator !== null) parts.push(`${tx.split_numerator}:${tx.split_denominator}`);
   return { symbol: tx.asset_id ? symbolOf(tx.asset_id) : "", detail: parts.join(" "),

@@ -100,6 +100,9 @@ export function refresh() {
       const token = sessionStorage.getItem(REFRESH_KEY);
       if (!token) throw new ApiError(401, { detail: "not signed in" });
       const response = await send("POST", "/api/v1/auth/refresh", { refresh_token: token });
+      if (sessionStorage.getItem(REFRESH_KEY) !== token) {
+        throw new ApiError(401, { detail: "signed out meanwhile" });
+      }
       if (!response.ok) {
         const error = await readError(response);
         if (response.status === 401) {
@@ -134,7 +137,14 @@ export async function request(method, path, body, { raw = false, headers = {} } 
   return response.json();
 }
 
+/** A fresh Idempotency-Key: the same key on a retry makes the server book a write once. */
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export const get = (path) => request("GET", path);
-export const post = (path, body) => request("POST", path, body);
+export const post = (path, body, headers) => request("POST", path, body, { headers });
 export const patch = (path, body) => request("PATCH", path, body);
 export const del = (path) => request("DELETE", path);

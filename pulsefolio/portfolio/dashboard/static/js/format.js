@@ -17,6 +17,14 @@ export function money(amount, currency, signed = false) {
   }).format(amount);
 }
 
+/** A price per unit: the currency's usual digits, and up to 6 when a price is below a cent. */
+export function unitPrice(amount, currency) {
+  if (amount === null || amount === undefined) return "—";
+  return formatter(`unit:${currency}`, {
+    style: "currency", currency, maximumFractionDigits: 6,
+  }).format(amount);
+}
+
 /** A percent already in percent units ("26.6463" → "26.65%"). */
 export function percent(value, signed = true) {
   if (value === null || value === undefined) return "—";
@@ -70,9 +78,16 @@ export function dateTime(iso) {
   return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
 }
 
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The calendar day of `iso`: a date alone ("2026-01-05") is that day wherever the reader is,
+ * and so is a moment at exactly midnight UTC (a row imported with a date only). */
 export function date(iso) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleDateString(locale, { dateStyle: "medium" });
+  const at = new Date(DATE_ONLY.test(iso) ? `${iso}T00:00:00Z` : iso);
+  const midnightUtc = at.getTime() % 86400000 === 0;
+  return at.toLocaleDateString(locale, { dateStyle: "medium",
+    ...(midnightUtc ? { timeZone: "UTC" } : {}) });
 }
 
 export function time(value = new Date()) {

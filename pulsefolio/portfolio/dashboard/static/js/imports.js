@@ -62,11 +62,19 @@ export async function importPage() {
   } catch (error) {
     status.replaceChildren(notice("error", `Accounts could not be loaded: ${error.message}`));
   }
-  file.addEventListener("change", async () => {
-    if (file.files.length) content.value = await file.files[0].text();
+  let key = null; // one Idempotency-Key per previewed import, kept for its retries
+  const stale = () => {
     importButton.disabled = true;
+    key = null;
+  };
+  file.addEventListener("change", async () => {
+    stale();
+    if (file.files.length) content.value = await file.files[0].text();
+    stale();
   });
-  content.addEventListener("input", () => { importButton.disabled = true; });
+  content.addEventListener("input", stale);
+  account.addEventListener("change", stale);
+  format.addEventListener("change", stale);
 
   const body = () => ({ format: format.value, content: content.value,
     account_id: account.value ? Number(account.value) : null });
@@ -75,7 +83,7 @@ export async function importPage() {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    importButton.disabled = true;
+    stale();
     report.replaceChildren();
     if (!content.value.trim()) {
       status.replaceChildren(notice("error", "Choose a file or paste its text first."));
@@ -83,22 +91,30 @@ export async function importPage() {
     }
     status.replaceChildren(notice("info", "Checking…"));
     try {
+      const sent = JSON.stringify(body());
       const preview = await api.post("/api/v1/imports/preview", body());
+      if (JSON.stringify(body()) !== sent) { // changed while checking: preview again
+        status.replaceChildren(notice("warn", "The file or a choice changed: preview again."));
+        return;
+      }
       status.replaceChildren(preview.ok
         ? notice("info", `All ${preview.rows.length} rows are valid. Nothing is saved until you import.`)
         : notice("error", "Fix the rows below and preview again; nothing was imported."));
       report.replaceChildren(...(preview.errors.length ? [errorTable(preview.errors)] : []),
         rowTable(preview.rows, preview.errors));
       importButton.disabled = !preview.ok;
+      key = preview.ok ? api.newKey() : null;
     } catch (error) {
       status.replaceChildren(unavailable(error));
     }
   });
 
   importButton.addEventListener("click", async () => {
+    if (!key) return;
     importButton.disabled = true;
+    const sentKey = key;
     try {
-      const result = await api.post("/api/v1/imports", body());
+      const result = await api.post("/api/v1/imports", body(), { "Idempotency-Key": sentKey });
       status.replaceChildren(notice("info", `${result.imported} transactions imported.`));
       report.replaceChildren();
     } catch (error) {
@@ -106,6 +122,8 @@ export async function importPage() {
       status.replaceChildren(errors ? notice("error", `Nothing was imported: ${error.message}`)
         : unavailable(error));
       if (errors) report.replaceChildren(errorTable(errors));
+      // the answer may have been lost: the same import may be tried again with the same key
+      else if (key === sentKey) importButton.disabled = false;
     }
   });
 }

@@ -1,9 +1,12 @@
 // The live stream: one WebSocket per signed-in tab, reconnecting with backoff after a drop,
-// with a fresh access token for each attempt.
+// with a fresh access token for each attempt. The server pings every 15 s, so a socket that
+// stays silent for 40 s is dead (a sleeping laptop, a changed network) and is replaced.
 
 import * as api from "./api.js";
 
 const MAX_DELAY = 30000;
+const SILENCE_LIMIT = 40000;
+const WATCH_EVERY = 5000;
 
 export class LiveStream {
   constructor(onMessage) {
@@ -11,55 +14,89 @@ export class LiveStream {
     this.socket = null;
     this.attempt = 0;
     this.timer = null;
+    this.watchdog = null;
     this.stopped = true;
-    this.lastMessage = null;
+    this.run = 0; // bumped by start and stop: a connect() of an earlier run gives up
+    this.lastMessage = 0;
   }
 
   start() {
     this.stopped = false;
+    this.run += 1;
+    clearTimeout(this.timer);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.close(1000);
+    this.attempt = 0;
     this.connect();
   }
 
   stop() {
     this.stopped = true;
+    this.run += 1;
     clearTimeout(this.timer);
-    if (this.socket) this.socket.close(1000);
+    clearInterval(this.watchdog);
+    this.watchdog = null;
+    const socket = this.socket;
     this.socket = null;
+    if (socket) socket.close(1000);
     setStatus("Offline", "off");
   }
 
   async connect() {
+    const run = this.run;
     if (this.stopped) return;
     setStatus(this.attempt ? "Reconnecting…" : "Connecting…", "wait");
     let token;
     try {
       // A failed handshake may mean an expired token: take a fresh one after a failure.
       if (this.attempt > 0) await api.refresh();
+      if (this.stopped || run !== this.run) return;
       token = await api.accessToken();
     } catch (error) {
+      if (this.stopped || run !== this.run) return;
       if (error.status === 401) return; // signed out; main.js shows the sign-in page
       this.retry();
       return;
     }
+    if (this.stopped || run !== this.run) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const url = `${scheme}://${location.host}/api/v1/portfolio/stream`
       + `?access_token=${encodeURIComponent(token)}`;
     const socket = new WebSocket(url);
     this.socket = socket;
+    this.lastMessage = Date.now();
+    this.watch();
     socket.addEventListener("open", () => {
+      if (this.socket !== socket) return;
       this.attempt = 0;
+      this.lastMessage = Date.now();
       setStatus("Live", "on");
     });
     socket.addEventListener("message", (event) => {
+      if (this.socket !== socket) return;
+      this.lastMessage = Date.now();
       let message;
       try { message = JSON.parse(event.data); } catch { return; }
-      this.lastMessage = new Date();
       if (message.type !== "ping") this.onMessage(message);
     });
     socket.addEventListener("close", () => {
-      if (this.socket === socket) this.socket = null;
+      if (this.socket !== socket) return;
+      this.socket = null;
       if (!this.stopped) this.retry();
     });
+  }
+
+  /** Replace the socket once nothing (not even a ping) has come for SILENCE_LIMIT. */
+  watch() {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const socket = this.socket;
+      if (!socket || Date.now() - this.lastMessage < SILENCE_LIMIT) return;
+      this.socket = null; // a dead connection may take minutes to report its close
+      socket.close();
+      this.retry();
+    }, WATCH_EVERY);
   }
 
   retry() {

@@ -19,8 +19,10 @@ const PAGES = {
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };
 
+/** The page named by a "#/name" hash; any other hash (such as the skip link's) is no route. */
 function routeName() {
-  return location.hash.replace(/^#\/?/, "").split("?")[0] || "overview";
+  if (!location.hash.startsWith("#/")) return "overview";
+  return location.hash.slice(2).split("?")[0] || "overview";
 }
 
 function showSession(signedIn) {
@@ -67,10 +69,16 @@ function route() {
 }
 
 api.onSessionLost(() => signedOut("Your session has ended. Please sign in again."));
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => {
+  if (!location.hash || location.hash.startsWith("#/")) route();
+});
+document.querySelector("a.skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
 document.getElementById("sign-out").addEventListener("click", async () => {
   await api.logout();
-  location.hash = "#/signin";
+  history.pushState(null, "", "#/signin"); // no hashchange, which would redraw without the message
   signedOut("You are signed out.");
 });
 

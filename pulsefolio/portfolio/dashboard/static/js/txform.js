@@ -85,43 +85,82 @@ export function transactionForm(account, existing, symbolOf, saved, cancelled) {
   }
   showFor();
 
+  const shownAt = inputs.executed_at.value;
+  const shownSymbol = symbol.value;
+  let attempt = null; // {payload, key}: a retry of the same submission keeps its key
+
+  /** The asset id the symbol field names, or undefined after showing why there is none. */
+  const assetId = async () => {
+    const text = symbol.value.trim();
+    if (existing?.asset_id && text === shownSymbol.trim()) return existing.asset_id;
+    if (!text) {
+      showFieldErrors(form, { asset_id: "Enter the symbol." });
+      return undefined;
+    }
+    const asset = await assets.findSymbol(text).catch(() => null);
+    if (!asset) {
+      showFieldErrors(form, { asset_id: `No asset with the symbol ${text.toUpperCase()}.` });
+      return undefined;
+    }
+    return asset.id;
+  };
+
+  /** What the form states, a hidden or blank field as null. */
+  const stated = async () => {
+    const wanted = FIELDS_BY_TYPE[inputs.type.value];
+    if (!inputs.executed_at.value) {
+      showFieldErrors(form, { executed_at: "Enter the date and time." });
+      return null;
+    }
+    const values = { type: inputs.type.value, asset_id: null, note: inputs.note.value.trim() || null,
+      executed_at: new Date(inputs.executed_at.value).toISOString() };
+    if (wanted.includes("asset_id")) {
+      values.asset_id = await assetId();
+      if (values.asset_id === undefined) return null;
+    }
+    for (const name of DECIMALS) {
+      const value = inputs[name].value.trim();
+      values[name] = wanted.includes(name) && value !== "" ? value : null;
+    }
+    return values;
+  };
+
+  /** A correction sends only what changed; a cleared fee is "0", other cleared fields null. */
+  const changes = (values) => {
+    const body = {};
+    if (values.type !== existing.type) body.type = values.type;
+    if (inputs.executed_at.value !== shownAt) body.executed_at = values.executed_at;
+    if (values.asset_id !== existing.asset_id) {
+      body.asset_id = values.asset_id;
+      if (values.asset_id === null) body.currency = account.currency;
+    }
+    for (const name of [...DECIMALS, "note"]) {
+      const value = name === "fee" ? values.fee ?? "0" : values[name];
+      if (value !== (existing[name] ?? null)) body[name] = value;
+    }
+    return body;
+  };
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFieldErrors(form);
     status.replaceChildren();
-    const type = inputs.type.value;
-    const wanted = FIELDS_BY_TYPE[type];
-    const body = { type };
-    if (!inputs.executed_at.value) {
-      showFieldErrors(form, { executed_at: "Enter the date and time." });
-      return;
-    }
-    body.executed_at = new Date(inputs.executed_at.value).toISOString();
-    if (wanted.includes("asset_id")) {
-      const text = symbol.value.trim();
-      if (!text) {
-        showFieldErrors(form, { asset_id: "Enter the symbol." });
-        return;
-      }
-      const asset = await assets.findSymbol(text).catch(() => null);
-      if (!asset) {
-        showFieldErrors(form, { asset_id: `No asset with the symbol ${text.toUpperCase()}.` });
-        return;
-      }
-      body.asset_id = asset.id;
-    }
-    for (const name of DECIMALS) {
-      const value = inputs[name].value.trim();
-      if (wanted.includes(name) && value !== "") body[name] = value;
-    }
-    const note = inputs.note.value.trim();
-    if (note || existing) body.note = note || null;
+    const values = await stated();
+    if (!values) return;
+    const body = existing ? changes(values)
+      : Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null));
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const tx = existing
-        ? await api.patch(`/api/v1/transactions/${existing.id}`, body)
-        : await api.post(`/api/v1/accounts/${account.id}/transactions`, body);
+      let tx;
+      if (existing) {
+        tx = await api.patch(`/api/v1/transactions/${existing.id}`, body);
+      } else {
+        const payload = JSON.stringify(body);
+        if (attempt?.payload !== payload) attempt = { payload, key: api.newKey() };
+        tx = await api.post(`/api/v1/accounts/${account.id}/transactions`, body,
+          { "Idempotency-Key": attempt.key });
+      }
       saved(tx);
     } catch (error) {
       reportError(form, status, error);
