@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -82,6 +83,7 @@ class NatsStream(Stream):
         per-key order holds. Raises when any ack fails or does not come within the timeout.
         """
         pending: list[asyncio.Future[PubAck]] = []
+        gathered: asyncio.Future[list[PubAck]] | None = None
         try:
             for m in messages:
                 pending.append(
@@ -92,10 +94,13 @@ class NatsStream(Stream):
                         headers={"Nats-Msg-Id": m.dedup_id, _KEY: m.key},
                     )
                 )
-            acks = await asyncio.wait_for(asyncio.gather(*pending), _ACK_TIMEOUT)
+            gathered = asyncio.gather(*pending)
+            acks = await asyncio.wait_for(gathered, _ACK_TIMEOUT)
         except BaseException:
             for future in pending:
                 future.cancel()
+            if gathered is not None:  # a cancelled gather ends holding a CancelledError
+                gathered.add_done_callback(_retrieve)
             raise
         return sum(1 for ack in acks if not ack.duplicate)
 
@@ -150,3 +155,9 @@ class NatsStream(Stream):
 
     async def close(self) -> None:
         await self._client.drain()
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Read a finished future's outcome, so that asyncio does not log it as never retrieved."""
+    if not future.cancelled():
+        future.exception()
