@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from argon2 import PasswordHasher
 from fastapi import APIRouter, FastAPI
 
+from pulsefolio.core.api_docs import mount_api_docs
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import install_error_handlers
 from pulsefolio.portfolio.accounts.endpoints import router as accounts_router
@@ -71,9 +72,10 @@ def create_app(
         version="1",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    mount_api_docs(app, "/api/v1/docs")
     app.state.passwords = Passwords(password_hasher)
     install_error_handlers(app)
     for router in ROUTERS:

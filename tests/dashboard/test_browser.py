@@ -706,3 +706,28 @@ def test_the_overview_fits_a_phone_screen(browser: WebDriver, stack: dict[str, A
     finally:
         browser.set_window_size(size["width"], size["height"])
     assert console_errors(browser) == []
+
+
+def test_the_api_docs_page_works_offline_under_the_gateways_policy(
+    browser: WebDriver, stack: dict[str, Any]
+) -> None:
+    """Swagger UI's files come from the platform itself; the page lists the API's operations
+    and the browser reports no blocked script or style."""
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(stack["gateway_url"] + "/api/v1/docs")
+    paths = wait(
+        browser,
+        lambda d: (
+            [e.text for e in d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")] or None
+        ),
+    )
+    assert "/api/v1/portfolio" in [path.replace("\u200b", "") for path in paths]
+    requested = [
+        json.loads(entry["message"])["message"]["params"]["request"]["url"]
+        for entry in browser.get_log("performance")
+        if '"Network.requestWillBeSent"' in entry["message"]
+    ]
+    fetched = [url for url in requested if url.startswith(("http:", "https:"))]
+    assert fetched and all(url.startswith(stack["gateway_url"]) for url in fetched), fetched
+    assert console_errors(browser) == []
