@@ -34,6 +34,7 @@ FX_PAIRS = (("EUR", "USD"), ("GBP", "USD"), ("USD", "INR"), ("USD", "JPY"))
 BASES = ("USD", "EUR", "GBP", "INR")
 CLASSES = ("stock", "etf", "mutual_fund", "bond", "crypto")
 SOURCE = "bench"
+ADMIN = 1  # the user whose token reads the instances' bench status
 CHUNK = 200_000
 _ROW = np.dtype(
     [("n", ">i2")] + [item for i in range(5) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
@@ -158,15 +159,23 @@ def _records(users: int, make: object) -> Iterator[list[tuple[object, ...]]]:
 
 async def _people(pg: asyncpg.Connection, users: int) -> None:
     for chunk in _records(
-        users, lambda u: (u, f"bench{u}@bench.invalid", "!", BASES[u % len(BASES)])
+        users,
+        lambda u: (u, f"bench{u}@bench.invalid", "!", BASES[u % len(BASES)], _role(u)),
     ):
         await pg.copy_records_to_table(
-            "users", records=chunk, columns=["id", "email", "password_hash", "base_currency"]
+            "users",
+            records=chunk,
+            columns=["id", "email", "password_hash", "base_currency", "role"],
         )
     for chunk in _records(users, lambda u: (u, u, "Brokerage", BASES[u % len(BASES)])):
         await pg.copy_records_to_table(
             "accounts", records=chunk, columns=["id", "user_id", "name", "currency"]
         )
+
+
+def _role(user: int) -> str:
+    """User :data:`ADMIN` may read the instances' bench status and time their revaluation."""
+    return "admin" if user == ADMIN else "user"
 
 
 async def _holdings(pg: asyncpg.Connection, users: int, seed: int, prices: np.ndarray) -> None:

@@ -94,7 +94,12 @@ def summary(times: list[float]) -> dict[str, float]:
 
 
 async def measure(
-    settings: Settings, gateway: str, instance_urls: list[str], token: str, refreshes: int
+    settings: Settings,
+    gateway: str,
+    instance_urls: list[str],
+    token: str,
+    refreshes: int,
+    admin_token: str,
 ) -> dict[str, object]:
     """Time ``refreshes`` full refreshes; p50/p99 for the instances and the live client."""
     from pulsefolio.core.db.engine import create_engine
@@ -112,7 +117,9 @@ async def measure(
     times: dict[str, list[float]] = {"instances": [], "client": [], "store": [], "publish": []}
     try:
         async with (
-            httpx.AsyncClient(timeout=60) as http,
+            httpx.AsyncClient(
+                timeout=60, headers={"Authorization": f"Bearer {admin_token}"}
+            ) as http,
             websockets.connect(ws_url, max_size=None, open_timeout=60) as ws,
         ):
             first = orjson.loads(await ws.recv())

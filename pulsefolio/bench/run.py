@@ -20,6 +20,7 @@ import httpx
 import psutil
 
 from pulsefolio.bench import propagation, report, wrk
+from pulsefolio.bench.dataset import ADMIN
 from pulsefolio.bench.stack import LOAD_FILE
 from pulsefolio.core.settings import Settings, load_settings
 from pulsefolio.core.tokens import issue_access_token
@@ -105,8 +106,12 @@ def _memory_mb(components: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _revaluation(urls: list[str]) -> dict[str, Any]:
-    per = [httpx.post(f"{u}/api/v1/bench/revalue?repeat=5", timeout=300).json() for u in urls]
+def _revaluation(urls: list[str], admin_token: str) -> dict[str, Any]:
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    per = [
+        httpx.post(f"{u}/api/v1/bench/revalue?repeat=5", headers=auth, timeout=300).json()
+        for u in urls
+    ]
     first = per[0]
     return {
         "revalue_ms": first["revalue_seconds"] * 1000,
@@ -161,12 +166,13 @@ def run(
             figures[key] = wrk.run(gateway + path, duration, lua, work / "tokens.txt").as_dict()
             say(f"  {figures[key]}")
         say("measuring revaluation compute …")
-        figures["revaluation"] = _revaluation(instance_urls)
+        admin = issue_access_token(settings, ADMIN, "admin")
+        figures["revaluation"] = _revaluation(instance_urls, admin)
         say(f"measuring propagation over {refreshes} full refreshes …")
         try:
             figures["propagation"] = asyncio.run(
                 propagation.measure(stack_settings(settings, info), gateway, instance_urls,
-                                    tokens[0], refreshes)
+                                    tokens[0], refreshes, admin)
             )  # fmt: skip
         except Exception as exc:  # keep every other figure; the table says what failed
             figures["propagation"] = {"error": f"{type(exc).__name__}: {exc}"}

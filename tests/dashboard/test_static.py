@@ -89,7 +89,18 @@ class TestFiles:
         assert response.headers["content-type"] == media_type
         assert response.content == (STATIC / name).read_bytes()
 
-    @pytest.mark.parametrize("name", ["../endpoints.py", "%2e%2e/endpoints.py", "js/nope.js", ""])
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "../endpoints.py",
+            "%2e%2e/endpoints.py",
+            "js/nope.js",
+            "",
+            "%00.js",  # a NUL in the path was a ValueError: 500
+            "x" * 300 + ".js",  # a name past the file system's limit was an OSError: 500
+            ("d" * 200 + "/") * 30 + "x.js",  # a path past the file system's limit
+        ],
+    )
     def test_nothing_outside_the_shipped_files(self, base_url: str, name: str) -> None:
         response = httpx.get(f"{base_url}/app/{name}")
         assert response.status_code == 404

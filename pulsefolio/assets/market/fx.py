@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pulsefolio.assets.market.schemas import PriceText
+from pulsefolio.assets.market.schemas import RateText
+from pulsefolio.assets.market.service import in_utc_range
 from pulsefolio.assets.selection import FUTURE_TOLERANCE
 from pulsefolio.assets.writer import PriceWriter
 from pulsefolio.core.domain import FxRate
@@ -29,7 +30,7 @@ class ManualFxRate(BaseModel):
 
     base: CurrencyCode
     quote: CurrencyCode
-    rate: PriceText
+    rate: RateText
     as_of: AwareDatetime | None = None
 
 
@@ -52,6 +53,8 @@ async def set_manual_fx(writer: PriceWriter, body: ManualFxRates) -> dict[str, A
             errors[f"rates.{index}.quote"] = "must differ from base"
         if as_of > now + FUTURE_TOLERANCE:
             errors[f"rates.{index}.as_of"] = "is in the future"
+        elif not in_utc_range(as_of):
+            errors[f"rates.{index}.as_of"] = "is out of range"
         key = (row.base, row.quote, as_of)
         if key in seen:
             errors[f"rates.{index}"] = "this pair and time appear twice"

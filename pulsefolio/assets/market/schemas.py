@@ -1,4 +1,8 @@
-"""Request and response bodies. Prices travel as strings, never as JSON numbers."""
+"""Request and response bodies. Prices travel as strings, never as JSON numbers.
+
+An entered price or rate must fit its column as it is: PostgreSQL would round away decimals
+beyond the scale, turning a tiny rate into 0 (which its CHECK refuses).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,31 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from pulsefolio.assets.sources.manual import column_problem
 from pulsefolio.core.domain import PriceQuote
-from pulsefolio.core.money import is_currency, parse_decimal
+from pulsefolio.core.money import PRICE_NUMERIC, RATE_NUMERIC, is_currency, parse_decimal
 
 
-def _decimal_text(value: object) -> Decimal:
+def _decimal_text(
+    value: object, numeric: tuple[int, int] = PRICE_NUMERIC, what: str = "price"
+) -> Decimal:
     if not isinstance(value, str):
-        raise ValueError('a price must be a string such as "12.34"')
+        raise ValueError(f'a {what} must be a string such as "12.34"')
     price = parse_decimal(value)
     if price <= 0:
-        raise ValueError("a price must be positive")
+        raise ValueError(f"a {what} must be positive")
+    problem = column_problem(price, numeric)
+    if problem is not None:
+        raise ValueError(f"a {what} {problem}")
     return price
 
 
+def _rate_text(value: object) -> Decimal:
+    return _decimal_text(value, RATE_NUMERIC, "rate")
+
+
 PriceText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+RateText = Annotated[Decimal, BeforeValidator(_rate_text)]
 
 
 class ManualPrice(BaseModel):

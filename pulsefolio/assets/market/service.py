@@ -38,7 +38,18 @@ def _manual_quote(assets: Mapping[str, Asset], symbol: str, price: Decimal,
         return "currency", f"{symbol} is priced in {asset.currency}"
     if as_of > now + FUTURE_TOLERANCE:
         return "as_of", "as_of is in the future"
+    if not in_utc_range(as_of):
+        return "as_of", "as_of is out of range"
     return PriceQuote(symbol, price, asset.currency, as_of, now, MANUAL)
+
+
+def in_utc_range(moment: datetime) -> bool:
+    """Whether ``moment`` has a UTC equivalent (``0001-01-01T00:00+05:00`` has none)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 async def _write_manual(writer: PriceWriter, assets: Mapping[str, Asset],

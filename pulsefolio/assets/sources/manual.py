@@ -11,17 +11,19 @@ reason, beside the well-formed ones, so that an import can check those against t
 and name every bad row at once; the import then stores none, as a bulk import should be all or
 nothing. ``as_of``
 is ISO 8601 with an offset (``2026-09-21T16:00:00+01:00``) or a bare date (midnight UTC).
+A price must fit the price column as it is (at most 10 decimal places, 14 digits before the
+point), since the column would round a tinier one to 0.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from pulsefolio.assets.sources.base import (
     QuoteResult,
@@ -33,7 +35,7 @@ from pulsefolio.assets.sources.base import (
     utc_now,
 )
 from pulsefolio.core.domain import PriceQuote
-from pulsefolio.core.money import is_currency
+from pulsefolio.core.money import PRICE_NUMERIC, is_currency
 
 COLUMNS = ("symbol", "price", "currency", "as_of")
 
@@ -104,14 +106,16 @@ def parse_manual_csv(
     """The well-formed prices of the file, and an error for every other row (or the header)."""
     now = now or utc_now()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in next(reader, [])]
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+    except csv.Error as exc:
+        return [], [RowError(1, f"not readable as CSV: {exc}")]
     if sorted(header) != sorted(COLUMNS):
         return [], [RowError(1, f"header must be {','.join(COLUMNS)}, got {','.join(header)}")]
     prices: list[ManualPrice] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in _records(reader, errors):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
@@ -133,6 +137,34 @@ def parse_manual_csv(
     return prices, errors
 
 
+def _records(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header with their line numbers; a record the csv module cannot
+    read (a field over its size limit, say) ends the file with an error on its line."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = f"not readable as CSV: {exc}; the rest of the file was not read"
+            errors.append(RowError(reader.line_num, reason))
+            return
+        yield reader.line_num, cells
+
+
+def column_problem(value: Decimal, numeric: tuple[int, int]) -> str | None:
+    """Why ``value`` does not fit a ``NUMERIC(precision, scale)`` column as it is, or None."""
+    precision, scale = numeric
+    _, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and exponent < 0 and any(digits):
+        trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -exponent - trailing > scale:
+            return f"must have at most {scale} decimal places"
+    if value and value.adjusted() >= precision - scale:
+        return f"is too large: at most {precision - scale} digits before the decimal point"
+    return None
+
+
 def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:
     if not row["symbol"]:
         raise ValueError("symbol is empty")
@@ -140,6 +172,9 @@ def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:
         price = checked_price(row["price"])
     except SymbolError as exc:
         raise ValueError(exc.detail) from exc
+    problem = column_problem(price, PRICE_NUMERIC)
+    if problem is not None:
+        raise ValueError(f"price {problem}")
     if not is_currency(row["currency"]):
         raise ValueError(f"currency must be a three-letter code, got {row['currency'][:10]!r}")
     as_of = _as_of(row["as_of"])
@@ -157,4 +192,7 @@ def _as_of(text: str) -> datetime:
         raise ValueError(f"as_of is not an ISO 8601 date or time: {text[:30]!r}") from exc
     if moment.tzinfo is None:
         raise ValueError("as_of needs a UTC offset (or give a bare date)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"as_of is out of range: {text[:30]!r}") from None

@@ -1,12 +1,14 @@
 """Benchmark routes, present only when ``PULSEFOLIO_BENCH_MODE`` is on (404 otherwise).
 
 * ``GET /api/v1/bench/fixed``: the Python ceiling. The caller is authenticated exactly as on
-  ``GET /api/v1/portfolio``, then one pre-serialised body is returned: the first caller's own
-  portfolio answer, serialised once, so it has the size of a typical answer.
+  ``GET /api/v1/portfolio``, then one pre-serialised body is returned to everyone: as many
+  bytes as the first caller's own answer, none of its content (a filler string), so it has
+  the size of a typical answer and carries nobody's data.
 * ``GET /api/v1/bench/naive``: the caller's portfolio computed from PostgreSQL alone.
-* ``GET /api/v1/bench/status``: this instance's engine state (users, batches applied, and the
-  oldest price included in the last finished revaluation), polled to time propagation.
-* ``POST /api/v1/bench/revalue``: times a full revaluation beside a bare sparse product.
+* ``GET /api/v1/bench/status`` (admins): this instance's engine state (users, batches applied,
+  and the oldest price included in the last finished revaluation), polled to time propagation.
+* ``POST /api/v1/bench/revalue`` (admins): times a full revaluation beside a bare sparse
+  product; it holds the event loop for as long, so no user may call it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from pulsefolio.core.errors import NotFound
-from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, SessionDep
+from pulsefolio.portfolio.auth.dependencies import AdminDep, CurrentUserDep, SessionDep
 from pulsefolio.portfolio.benchmode.naive import naive_portfolio
 from pulsefolio.portfolio.benchmode.timing import revaluation_timings
 from pulsefolio.portfolio.live.service import Live
@@ -29,7 +31,6 @@ def _bench_only(request: Request) -> None:
 
 
 router = APIRouter(prefix="/api/v1/bench", tags=["bench"], dependencies=[Depends(_bench_only)])
-_fixed: dict[str, bytes] = {}
 
 
 def _json(body: bytes) -> Response:
@@ -39,11 +40,19 @@ def _json(body: bytes) -> Response:
 @router.get("/fixed")
 async def fixed(request: Request, user: CurrentUserDep) -> Response:
     """The same bytes every time, after the same authentication as the real route."""
-    if "body" not in _fixed:
+    body: bytes | None = getattr(request.app.state, "bench_fixed", None)
+    if body is None:
         live: Live = request.state.live
         book = await live.book(user.id)
-        _fixed["body"] = orjson.dumps(live.value(book, user.base_currency).body())
-    return _json(_fixed["body"])
+        size = len(orjson.dumps(live.value(book, user.base_currency).body()))
+        body = request.app.state.bench_fixed = _filler(size)
+    return _json(body)
+
+
+def _filler(size: int) -> bytes:
+    """A JSON object of ``size`` bytes holding only a run of one letter."""
+    shell = len(orjson.dumps({"fixed": ""}))
+    return orjson.dumps({"fixed": "x" * max(size - shell, 0)})
 
 
 @router.get("/naive")
@@ -56,7 +65,7 @@ async def naive(request: Request, user: CurrentUserDep, session: SessionDep) -> 
 
 
 @router.get("/status")
-async def status(request: Request) -> dict[str, object]:
+async def status(request: Request, _: AdminDep) -> dict[str, object]:
     live: Live = request.state.live
     oldest = live.revalued_as_of
     return {
@@ -68,7 +77,7 @@ async def status(request: Request) -> dict[str, object]:
 
 
 @router.post("/revalue")
-async def revalue(request: Request, repeat: int = 5) -> dict[str, float]:
+async def revalue(request: Request, _: AdminDep, repeat: int = 5) -> dict[str, float]:
     """Median seconds of ``repeat`` full revaluations and of as many bare sparse products."""
     live: Live = request.state.live
     return revaluation_timings(live.engine, max(1, min(repeat, 50)))

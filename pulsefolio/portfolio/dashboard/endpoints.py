@@ -45,11 +45,16 @@ def _file(path: Path) -> FileResponse:
 
 def static_file(name: str) -> Path:
     """The shipped file ``name`` (relative to ``static/``); raises NotFound for anything else,
-    including paths that climb out of the folder and file types not in :data:`MEDIA_TYPES`."""
+    including paths that climb out of the folder, file types not in :data:`MEDIA_TYPES`, and
+    names the file system cannot even look up (a NUL byte, a name or path too long)."""
     root = STATIC.resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root) or path.suffix not in MEDIA_TYPES or not path.is_file():
-        raise NotFound(f"no dashboard file {name!r}")
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.suffix in MEDIA_TYPES and path.is_file()
+    except (ValueError, OSError):
+        found = False
+    if not found:
+        raise NotFound(f"no dashboard file {name[:100]!r}")
     return path
 
 

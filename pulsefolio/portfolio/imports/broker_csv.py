@@ -24,6 +24,7 @@ from pulsefolio.portfolio.imports.values import (
     parse_type,
     slash_order,
 )
+from pulsefolio.portfolio.ledger.checks import column_problems, money_product
 
 T = TransactionType
 V = TypeVar("V")
@@ -123,10 +124,13 @@ class _RowReader:
             cells.optional(name, self._number) for name in ("quantity", "price", "fee", "amount")
         )
         numerator, denominator = cells.optional("split_ratio", parse_ratio) or (None, None)
+        given = {"quantity": quantity, "price": price, "fee": fee, "amount": amount}
+        for name, reason in column_problems(given).items():
+            problems.add(name, reason)
         if problems.errors or kind is None or moment is None:
             return None, problems.errors
         if kind in CASH_TYPES and amount is None and quantity is not None and price is not None:
-            amount = quantity * price
+            amount = money_product(quantity, price)
         return ParsedRow(
             row=number,
             type=kind,

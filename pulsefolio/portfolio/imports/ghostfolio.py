@@ -19,6 +19,7 @@ from typing import Any
 from pulsefolio.core.domain import TransactionType
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError, RowProblems
 from pulsefolio.portfolio.imports.values import parse_date, parse_number
+from pulsefolio.portfolio.ledger.checks import column_problems, money_product
 
 T = TransactionType
 TYPES = {
@@ -29,16 +30,19 @@ TYPES = {
     "FEE": T.FEE,
 }
 UNSUPPORTED = {"ITEM": "valuables", "LIABILITY": "liabilities"}
+_FIELDS = {"price": "unitPrice"}  # the column names as the export calls them
 
 
 def parse_ghostfolio(content: str) -> Parsed:
     """Every activity read into a :class:`ParsedRow` (row = position in ``activities``, from 1)."""
     try:
-        document = json.loads(content, parse_float=Decimal)
+        document = json.loads(content, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as exc:
         return Parsed(errors=[RowError(0, "content", f"not JSON: {exc.msg} at line {exc.lineno}")])
     except RecursionError:
         return Parsed(errors=[RowError(0, "content", "nested too deeply")])
+    except ValueError as exc:  # a number json cannot convert
+        return Parsed(errors=[RowError(0, "content", f"not readable JSON: {exc}"[:200])])
     activities = document.get("activities") if isinstance(document, dict) else None
     if not isinstance(activities, list):
         return Parsed(errors=[RowError(0, "activities", "the export has no activities list")])
@@ -109,6 +113,9 @@ def _activity(
     fee = _number(activity, "fee", problems) or Decimal(0)
     if fee < 0:
         problems.add("fee", "must not be negative")
+    given = {"quantity": quantity, "price": price, "fee": fee}
+    for name, reason in column_problems(given).items():
+        problems.add(_FIELDS.get(name, name), reason)
     account_id = activity.get("accountId")
     account, account_currency = accounts.get(str(account_id), (None, None))
     if account_id and account is None:
@@ -127,7 +134,7 @@ def _activity(
         fee=fee,
         note=str(activity["comment"]) if activity.get("comment") else None,
     )
-    product = quantity * price if quantity is not None and price is not None else None
+    product = money_product(quantity, price) if quantity is not None and price is not None else None
     if kind in (T.BUY, T.SELL):
         row.symbol, row.quantity, row.price = symbol, quantity, price
     elif kind is T.DIVIDEND:

@@ -73,8 +73,9 @@ class ImportService:
         self, session: AsyncSession, user: CurrentUser, body: schemas.ImportRequest, max_bytes: int
     ) -> schemas.Preview:
         """What an import would do, with every error; always writes nothing."""
+        _check_content(body, max_bytes)
         try:
-            return (await self._stage(session, user, body, max_bytes, None)).preview
+            return (await self._stage(session, user, body, None)).preview
         finally:
             await session.rollback()
 
@@ -92,11 +93,12 @@ class ImportService:
         Raises ImportRejected listing every bad row, ImportTooLarge, NotFound for an
         ``account_id`` not the caller's, Conflict for a key used with another request.
         """
+        _check_content(body, max_bytes)
         key = _Key(idempotency_key, body) if idempotency_key else None
         if key is not None and (first := await key.replay(session, user.id)) is not None:
             return first, True
         try:
-            staged = await self._stage(session, user, body, max_bytes, key)
+            staged = await self._stage(session, user, body, key)
             if not staged.preview.ok:
                 await session.rollback()
                 raise ImportRejected(staged.preview.errors)
@@ -117,12 +119,8 @@ class ImportService:
         session: AsyncSession,
         user: CurrentUser,
         body: schemas.ImportRequest,
-        max_bytes: int,
         key: _Key | None,
     ) -> _Staged:
-        size = len(body.content.encode())
-        if size > max_bytes:
-            raise ImportTooLarge(f"content: {size} bytes is over the limit of {max_bytes} bytes")
         default = None
         if body.account_id is not None:
             default = await accounts.get(session, user, body.account_id)
@@ -153,6 +151,18 @@ class ImportService:
             errors=[schemas.RowIssue(row=e.row, field=e.field, reason=e.reason) for e in errors],
         )
         return staged
+
+
+def _check_content(body: schemas.ImportRequest, max_bytes: int) -> None:
+    """Refuse content that is not text (a lone surrogate, which JSON can carry but UTF-8
+    cannot) with a 422, and content over ``max_bytes`` with a 413."""
+    try:
+        size = len(body.content.encode())
+    except UnicodeEncodeError as exc:
+        reason = f"is not valid text: a lone surrogate at character {exc.start}"
+        raise ValidationFailed(f"content: {reason}", {"content": reason}) from None
+    if size > max_bytes:
+        raise ImportTooLarge(f"content: {size} bytes is over the limit of {max_bytes} bytes")
 
 
 def _transaction(

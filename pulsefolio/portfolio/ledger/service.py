@@ -16,6 +16,8 @@ than the base currency is refused when that rate is missing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,7 +29,8 @@ from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Tra
 from pulsefolio.core.domain import CostMethod
 from pulsefolio.core.domain import TransactionType as T
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.portfolio.ledger.checks import check_transaction
+from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC
+from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction, fits
 from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
 from pulsefolio.portfolio.ledger.rules import (
     Entry,
@@ -96,7 +99,8 @@ async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
     await session.flush()
     for account_id in sorted({key[0] for key in old} - {tx.account_id}):
         await _lock_account(session, account_id, check_open=False)
-    await _recompute_keys(session, {(tx.account_id, tx.asset_id, tx.currency), *old})
+    with _blaming(*_BLAMED.get(tx.type, ("amount",))):
+        await _recompute_keys(session, {(tx.account_id, tx.asset_id, tx.currency), *old})
 
 
 async def delete_transaction(session: AsyncSession, tx: Transaction) -> None:
@@ -105,7 +109,8 @@ async def delete_transaction(session: AsyncSession, tx: Transaction) -> None:
     key = (tx.account_id, tx.asset_id, tx.currency)
     await session.delete(tx)
     await session.flush()
-    await _recompute_keys(session, {key})
+    with _blaming("transaction_id"):
+        await _recompute_keys(session, {key})
 
 
 async def recompute_position(
@@ -137,11 +142,11 @@ async def recompute_position(
     method, base = owner or await _owner(session, account_id)
     buys = [(row.id, row.currency, row.executed_at) for row in listed if row.type is T.BUY]
     rates = await trade_rates(session, base, buys, fx_memo)
-    state = fold_position(entries, method, rates).stored()
+    state, average_cost = _stored_position(entries, method, rates)
     values = {
         "quantity": state.quantity,
         "cost_basis": state.cost_basis,
-        "average_cost": as_price(state.average_cost),
+        "average_cost": average_cost,
         "realized_gain": state.realized_gain,
         "dividends": state.dividends,
         "fees": state.fees,
@@ -170,7 +175,12 @@ async def recompute_cash(session: AsyncSession, account_id: int, currency: str) 
             )
         )
         return None
-    balance = fold_cash(entries)
+    try:
+        balance = fold_cash(entries)
+    except ArithmeticError as exc:
+        raise TooLarge("the cash balance") from exc
+    if not fits(balance, MONEY_NUMERIC):
+        raise TooLarge("the cash balance")
     values = {"balance": balance, "updated_at": datetime.now(UTC)}
     statement = insert(CashBalance).values(account_id=account_id, currency=currency, **values)
     await session.execute(
@@ -204,10 +214,11 @@ async def recompute_account(
     )
     memo = {} if fx_memo is None else fx_memo
     owner = await _owner(session, account_id)
-    for asset_id in sorted(a for a in assets if a is not None):
-        await recompute_position(session, account_id, asset_id, fx_memo=memo, owner=owner)
-    for currency in sorted(currencies):
-        await recompute_cash(session, account_id, currency)
+    with _blaming("cost_method"):
+        for asset_id in sorted(a for a in assets if a is not None):
+            await recompute_position(session, account_id, asset_id, fx_memo=memo, owner=owner)
+        for currency in sorted(currencies):
+            await recompute_cash(session, account_id, currency)
 
 
 async def recompute_user_positions(session: AsyncSession, user_id: int) -> None:
@@ -219,8 +230,53 @@ async def recompute_user_positions(session: AsyncSession, user_id: int) -> None:
         .order_by(Position.account_id, Position.asset_id)
     )
     memo: dict[tuple[str, str], Points] = {}
-    for account_id, asset_id in list(rows):
-        await recompute_position(session, account_id, asset_id, fx_memo=memo)
+    with _blaming("base_currency"):
+        for account_id, asset_id in list(rows):
+            await recompute_position(session, account_id, asset_id, fx_memo=memo)
+
+
+@contextmanager
+def _blaming(*fields: str) -> Iterator[None]:
+    """Turn a figure too large to store into a ValidationFailed naming ``fields``."""
+    try:
+        yield
+    except TooLarge as exc:
+        raise exc.blaming(fields) from None
+
+
+# The request fields a figure too large to store is blamed on, by the type being written.
+_BLAMED: dict[T, tuple[str, ...]] = {
+    T.BUY: ("quantity", "price"),
+    T.SELL: ("quantity", "price"),
+    T.SPLIT: ("split_numerator", "split_denominator"),
+}
+_POSITION_FIGURES = (
+    ("quantity", QUANTITY_NUMERIC, "the position's quantity"),
+    ("cost_basis", MONEY_NUMERIC, "the position's cost"),
+    ("cost_basis_base", MONEY_NUMERIC, "the position's cost in the base currency"),
+    ("realized_gain", MONEY_NUMERIC, "the position's realized gain"),
+    ("dividends", MONEY_NUMERIC, "the position's dividends"),
+    ("fees", MONEY_NUMERIC, "the position's fees"),
+)
+
+
+def _stored_position(
+    entries: list[Entry], method: CostMethod, rates: dict[int, Decimal]
+) -> tuple[PositionState, Decimal]:
+    """The replayed position at its columns' scales and its average cost; TooLarge when a
+    figure does not fit its column, or is too long even to be rounded to its scale."""
+    try:
+        state = fold_position(entries, method, rates).stored()
+        average_cost = as_price(state.average_cost)
+    except ArithmeticError as exc:
+        raise TooLarge("the position") from exc
+    for name, numeric, what in _POSITION_FIGURES:
+        value = getattr(state, name)
+        if value is not None and not fits(value, numeric):
+            raise TooLarge(what)
+    if not fits(average_cost, PRICE_NUMERIC):
+        raise TooLarge("the position's average cost")
+    return state, average_cost
 
 
 async def _owner(session: AsyncSession, account_id: int) -> tuple[CostMethod, str]:

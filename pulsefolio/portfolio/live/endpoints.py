@@ -9,23 +9,36 @@ Messages (JSON text frames):
   portfolio (after a position change or an FX move, every row);
 * ``{"type": "ping", "at": <ISO time>}`` every ``HEARTBEAT`` seconds without other traffic.
 
-Authentication as for every route: ``?access_token=`` or ``Authorization: Bearer``.
+Authentication as for every route: ``?access_token=`` or ``Authorization: Bearer``. The token is
+checked again every :data:`RECHECK` seconds, whatever the traffic, through the same
+:func:`~pulsefolio.portfolio.auth.dependencies.authenticate` (and its few seconds of identity
+cache): once it has expired or been revoked, or its user deleted, the stream closes with code
+1008. A database that cannot be reached at a re-check does not close it; the next one decides.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 
-from pulsefolio.portfolio.auth.dependencies import CurrentUser, current_user_ws
+from pulsefolio.core.errors import Unauthorized
+from pulsefolio.core.web import database_unreachable
+from pulsefolio.portfolio.auth.cache import TTL_SECONDS
+from pulsefolio.portfolio.auth.dependencies import CurrentUser, authenticate, current_user_ws
+from pulsefolio.portfolio.live.hub import Connection
 from pulsefolio.portfolio.live.service import Live, snapshot
 
+log = logging.getLogger(__name__)
+
 HEARTBEAT = 15.0
+RECHECK = TTL_SECONDS
 
 router = APIRouter(tags=["portfolio"])  # included under /api/v1 by portfolios.endpoints
 
@@ -41,6 +54,75 @@ async def _drain(websocket: WebSocket) -> None:
             await websocket.receive_text()
 
 
+def _token(websocket: WebSocket) -> str:
+    """The token the handshake was authenticated with."""
+    token = websocket.query_params.get("access_token")
+    if token:
+        return token
+    return websocket.headers.get("authorization", "").partition(" ")[2].strip()
+
+
+async def _still_valid(websocket: WebSocket, token: str, user: CurrentUser) -> bool:
+    """Whether ``token`` still authenticates ``user``; True when that cannot be told now."""
+    try:
+        return (await authenticate(websocket.state.resources, token)).id == user.id
+    except Unauthorized:
+        return False
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        log.warning("could not re-check a live stream's token: %s", exc)
+        return True
+
+
+class _Clock:
+    """When the next heartbeat and the next re-check of the token are due."""
+
+    def __init__(self) -> None:
+        now = time.monotonic()
+        self.ping_at, self.check_at = now + HEARTBEAT, now + RECHECK
+
+    def wait(self) -> float:
+        return max(0.0, min(self.ping_at, self.check_at) - time.monotonic())
+
+    def sent(self) -> None:
+        self.ping_at = time.monotonic() + HEARTBEAT
+
+    def ping_due(self) -> bool:
+        return time.monotonic() >= self.ping_at
+
+    def check_due(self) -> bool:
+        if time.monotonic() < self.check_at:
+            return False
+        self.check_at = time.monotonic() + RECHECK
+        return True
+
+
+async def _serve(
+    websocket: WebSocket, connection: Connection, reader: asyncio.Task[None], user: CurrentUser
+) -> None:
+    """Forward the mailbox and heartbeats until the client leaves or the token stops being
+    valid (then close with 1008)."""
+    token, clock = _token(websocket), _Clock()
+    while not reader.done():
+        getter = asyncio.ensure_future(connection.mailbox.get())
+        done, _ = await asyncio.wait(
+            {getter, reader}, timeout=clock.wait(), return_when=asyncio.FIRST_COMPLETED
+        )
+        if getter in done:
+            await _send(websocket, getter.result())
+            clock.sent()
+        else:
+            getter.cancel()
+        if clock.check_due() and not await _still_valid(websocket, token, user):
+            reason = "token expired or revoked"
+            await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
+            return
+        if clock.ping_due() and not reader.done():
+            await _send(websocket, {"type": "ping", "at": datetime.now(UTC).isoformat()})
+            clock.sent()
+
+
 @router.websocket("/portfolio/stream")
 async def portfolio_stream(
     websocket: WebSocket, user: Annotated[CurrentUser, Depends(current_user_ws)]
@@ -52,17 +134,7 @@ async def portfolio_stream(
     try:
         book = await live.book(user.id)
         await _send(websocket, snapshot(live.value(book, user.base_currency)))
-        while not reader.done():
-            getter = asyncio.ensure_future(connection.mailbox.get())
-            done, _ = await asyncio.wait(
-                {getter, reader}, timeout=HEARTBEAT, return_when=asyncio.FIRST_COMPLETED
-            )
-            if getter in done:
-                await _send(websocket, getter.result())
-            else:
-                getter.cancel()
-                if not reader.done():
-                    await _send(websocket, {"type": "ping", "at": datetime.now(UTC).isoformat()})
+        await _serve(websocket, connection, reader, user)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

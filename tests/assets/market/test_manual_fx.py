@@ -50,6 +50,7 @@ class TestManualFx:
         cases = [
             ({**good, "quote": "EUR"}, "rates.1.quote"),
             ({**good, "as_of": "2999-01-01T00:00:00Z"}, "rates.1.as_of"),
+            ({**good, "as_of": "0001-01-01T00:00:00+05:00"}, "rates.1.as_of"),
             ({**good, "rate": "-1"}, "rate"),
             ({**good, "rate": 1.1}, "rate"),  # a JSON number, not a string
             ({**good, "base": "euro"}, "base"),
@@ -61,4 +62,17 @@ class TestManualFx:
             assert field in answer.text, (field, answer.text)
         user = await api.put(URL, json={"rates": [good]}, headers=bearer(settings, Role.USER))
         assert user.status_code == 403
+        assert await _rows(engine) == []
+
+    async def test_rates_past_their_column_are_422(  # type: ignore[no-untyped-def]
+        self, api: httpx.AsyncClient, settings, engine
+    ) -> None:
+        """A rate the column rounds to 0 failed its CHECK (rate > 0): a 500."""
+        admin = bearer(settings, Role.ADMIN)
+        row = {"base": "EUR", "quote": "USD", "as_of": "2026-01-02T16:00:00Z"}
+        for rate, reason in (("0.0000000000001", "at most 12 decimal places"),
+                             ("1" + "0" * 12, "too large")):  # fmt: skip
+            answer = await api.put(URL, json={"rates": [{**row, "rate": rate}]}, headers=admin)
+            assert answer.status_code == 422, answer.text
+            assert reason in answer.json()["fields"]["rates.0.rate"]
         assert await _rows(engine) == []

@@ -105,11 +105,15 @@ class TestAdminRoutes:
             {"symbol": "NOPE", "price": "12"},
             {"symbol": "HOUSE", "price": "12", "as_of": "2026-01-01T00:00:00"},  # naive
             {"symbol": "HOUSE", "price": "12", "as_of": "2999-01-01T00:00:00Z"},
+            {"symbol": "HOUSE", "price": "0.00000000001"},  # the column would hold 0
+            {"symbol": "HOUSE", "price": "1" + "0" * 14},  # more than the column holds
+            {"symbol": "HOUSE", "price": "12", "as_of": "0001-01-01T00:00:00+05:00"},
         ]
         for row in rows:
             answer = await api.put("/api/v1/market/manual-prices", json={"prices": [row]},
                                    headers=bearer(settings, Role.ADMIN))  # fmt: skip
             assert answer.status_code == 422 and answer.json()["error"] == "ValidationFailed", row
+            assert "body" not in answer.json()["fields"], row  # a field is named
         assert (await api.get("/api/v1/market/quotes/HOUSE")).status_code == 404
 
     async def test_edit_sources_changes_who_answers(self, api, settings) -> None:  # type: ignore[no-untyped-def]
@@ -195,6 +199,27 @@ class TestManualPricesCsv:
         fields = answer.json()["fields"]
         assert sorted(fields) == ["row 3", "row 4"]
         assert "positive" in fields["row 3"] and "NOPE" in fields["row 4"]
+        assert await manual_history(engine) == []
+
+    async def test_out_of_range_rows_are_422(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        """Each was a 500: a time the UTC conversion overflows, a field past the csv module's
+        limit, a price the column would round to 0 (or cannot hold)."""
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        cases = [
+            ("HOUSE,1,EUR,0001-01-01T00:00:00+05:00", "as_of is out of range"),
+            ("HOUSE,1,EUR," + "x" * 131_073, "not readable as CSV"),
+            ("HOUSE,0.00000000001,EUR,2025-06-30", "at most 10 decimal places"),
+            ("HOUSE,1" + "0" * 14 + ",EUR,2025-06-30", "too large"),
+        ]
+        for row, reason in cases:
+            text = f"symbol,price,currency,as_of\n{row}\n"
+            answer = await api.post(CSV_PATH, content=text, headers=admin)
+            assert answer.status_code == 422, (row[:50], answer.text[:300])
+            assert list(answer.json()["fields"]) == ["row 2"], row[:50]
+            assert reason in answer.json()["fields"]["row 2"], row[:50]
+        huge_header = await api.post(CSV_PATH, content="x" * 131_073 + "\n", headers=admin)
+        assert huge_header.status_code == 422
+        assert "not readable as CSV" in huge_header.json()["fields"]["row 1"]
         assert await manual_history(engine) == []
 
     async def test_admin_and_csv_only(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]

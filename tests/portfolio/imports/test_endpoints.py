@@ -4,6 +4,9 @@ a year in three currencies, and the export -> import round trip."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -205,7 +208,7 @@ class TestImport:
             (5, "type"),  # "transfer"
             (6, "currency"),  # EUR for a USD asset
             (7, "date"),  # no EUR->USD rate stored for early 2024
-            (8, "row"),  # 18 digits before the point: more than the column holds
+            (8, "quantity"),  # 18 digits before the point: more than the column holds
         ]
         reasons = {e["field"]: e["reason"] for e in response.json()["errors"]}
         assert reasons["symbol"] == "unknown symbol ZZZZ"
@@ -361,6 +364,50 @@ class TestExport:
         exported = await user.client.get(f"/api/v1/transactions/export.csv?account_id={main}")
         assert exported.text.splitlines()[1:] == ["2025-01-01,Main,DEPOSIT,,,,0,10,USD,,"]
 
+    async def test_text_a_spreadsheet_would_run_is_written_as_text(
+        self, make_user: MakeUser, assets: dict[str, int]
+    ) -> None:
+        user = await make_user()
+        account = await _account(user, "=1+2")
+        notes = [
+            "@SUM(A1:A9)",
+            '=HYPERLINK("https://example.org","x")',
+            "+41 phone",
+            "-5",
+            "\tcmd",
+            "\r=1",
+            "'-quoted",
+            "it's",
+            None,
+        ]
+        for day, note in enumerate(notes, start=1):
+            created = await user.client.post(
+                f"/api/v1/accounts/{account}/transactions",
+                json={
+                    "type": "DEPOSIT",
+                    "amount": "10.5",
+                    "fee": "0.25",
+                    "note": note,
+                    "executed_at": f"2025-01-{day:02d}T00:00:00Z",
+                },
+            )
+            assert created.status_code == 201, created.text
+        exported = await user.client.get(f"/api/v1/transactions/export.csv?account_id={account}")
+        rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
+        assert [row["note"] for row in rows] == [
+            "'@SUM(A1:A9)",
+            '\'=HYPERLINK("https://example.org","x")',
+            "'+41 phone",
+            "'-5",
+            "'\tcmd",
+            "'\r=1",
+            "''-quoted",
+            "it's",
+            "",
+        ]
+        assert {row["account"] for row in rows} == {"'=1+2"}
+        assert {(row["amount"], row["fee"]) for row in rows} == {("10.5", "0.25")}
+
 
 def _without_times(held: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
     return {key: {k: v for k, v in row.items() if k != "updated_at"} for key, row in held.items()}
@@ -375,3 +422,111 @@ class TestLimits:
         response = await user.client.post("/api/v1/imports", json=_body("broker-us.csv"))
         assert response.status_code == 413
         assert "over the limit of 64 bytes" in response.json()["detail"]
+
+
+def _activity(type: str, quantity: Any, price: Any, **extra: Any) -> dict[str, Any]:
+    return {"type": type, "date": "2025-01-06T00:00:00Z", "symbol": "AAPL", "currency": "USD",
+            "quantity": quantity, "unitPrice": price, "fee": 0, **extra}  # fmt: skip
+
+
+class TestOutOfRange:
+    """Each of these was a 500; now a 422 (or a preview's row errors) that writes nothing."""
+
+    async def test_content_that_is_not_text_is_422(
+        self, make_user: MakeUser, count_rows: Count
+    ) -> None:
+        user = await make_user()
+        before = await _counts(count_rows)
+        raw = '{"format": "csv", "content": "date,type\\n\\ud800"}'  # a lone surrogate
+        for path in ("/api/v1/imports/preview", "/api/v1/imports"):
+            response = await user.client.post(
+                path, content=raw, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 422, (path, response.text)
+            assert "lone surrogate" in response.json()["fields"]["content"], path
+        assert await _counts(count_rows) == before
+
+    async def test_an_integer_json_cannot_convert_is_a_row_error(
+        self, make_user: MakeUser, assets: dict[str, int], count_rows: Count
+    ) -> None:
+        user = await make_user()
+        account = await _account(user)
+        before = await _counts(count_rows)
+        big = "9" * 5000  # past Python's limit for converting a decimal string to int
+        content = f'{{"activities": [{big}, {{"type": "BUY", "quantity": {big}}}]}}'
+        body = {"format": "ghostfolio", "content": content, "account_id": account}
+        preview = await user.client.post("/api/v1/imports/preview", json=body)
+        assert preview.status_code == 200, preview.text
+        found = {(e["row"], e["field"]) for e in preview.json()["errors"]}
+        assert {(1, "activity"), (2, "quantity")} <= found
+        response = await user.client.post("/api/v1/imports", json=body)
+        assert response.status_code == 422, response.text
+        assert await _counts(count_rows) == before
+
+    async def test_numbers_past_the_columns_are_row_errors(
+        self, make_user: MakeUser, assets: dict[str, int], count_rows: Count
+    ) -> None:
+        user = await make_user()
+        account = await _account(user)
+        before = await _counts(count_rows)
+        huge = "99999999999999"
+        content = (
+            "date,symbol,type,quantity,price,amount,split_ratio\n"
+            "2025-01-02,AAPL,buy,1e999999,1e999999,,\n"  # the product overflowed Decimal
+            "2025-01-02,,deposit,1e999999,1e999999,,\n"  # as the amount of a cash row
+            f"2025-01-03,AAPL,buy,{huge},{huge},,\n"  # quantity × price past the money column
+            "2025-01-03,,deposit,,,0.0000001,\n"  # rounds to 0 in its column
+            "2025-01-04,AAPL,buy,0.00000000001,1,,\n"
+            "2025-01-05,AAPL,buy,1,1,,\n"
+            f"2025-01-06,AAPL,split,,,,{huge}:0.0000000001\n"  # the position past its column
+        )
+        body = {"format": "csv", "content": content, "account_id": account}
+        expected = {
+            (1, "quantity"), (1, "price"), (2, "quantity"), (2, "price"), (3, "quantity"),
+            (3, "price"), (4, "amount"), (5, "quantity"), (7, "split_ratio"),
+        }  # fmt: skip
+        for path in ("/api/v1/imports/preview", "/api/v1/imports"):
+            response = await user.client.post(path, json=body)
+            assert response.status_code in (200, 422), (path, response.text)
+            errors = response.json()["errors"]
+            assert {(e["row"], e["field"]) for e in errors} == expected, (path, errors)
+            reasons = {(e["row"], e["field"]): e["reason"] for e in errors}
+            assert reasons[(3, "price")].startswith("quantity × price is too large")
+            assert reasons[(4, "amount")] == "must have at most 6 decimal places"
+        assert await _counts(count_rows) == before
+
+    async def test_ghostfolio_numbers_past_the_columns_are_row_errors(
+        self, make_user: MakeUser, assets: dict[str, int], count_rows: Count
+    ) -> None:
+        user = await make_user()
+        account = await _account(user)
+        before = await _counts(count_rows)
+        activities = [
+            _activity("BUY", "1", "100"),
+            _activity("DIVIDEND", "BIG", "BIG"),  # as JSON numbers
+            _activity("INTEREST", "1e999999", "1e999999"),  # as strings
+        ]
+        content = json.dumps({"activities": activities}).replace('"BIG"', "1e999999")
+        body = {"format": "ghostfolio", "content": content, "account_id": account}
+        response = await user.client.post("/api/v1/imports", json=body)
+        assert response.status_code == 422, response.text
+        found = {(e["row"], e["field"]) for e in response.json()["errors"]}
+        assert found == {(2, "quantity"), (2, "unitPrice"), (3, "quantity"), (3, "unitPrice")}
+        assert await _counts(count_rows) == before
+
+    async def test_an_amount_from_quantity_and_price_is_rounded_to_its_column(
+        self, make_user: MakeUser, assets: dict[str, int]
+    ) -> None:
+        """A dividend of ``quantity × unitPrice`` may have more decimals than the column; it is
+        stored rounded, as before, not refused."""
+        user = await make_user()
+        activities = [
+            _activity("BUY", "10", "100"),
+            _activity("DIVIDEND", "3.3333333", "0.3333333", date="2025-01-07T00:00:00Z"),
+        ]
+        body = {"format": "ghostfolio", "content": json.dumps({"activities": activities}),
+                "account_id": await _account(user)}  # fmt: skip
+        response = await user.client.post("/api/v1/imports", json=body)
+        assert response.status_code == 201, response.text
+        held = await _holdings(user)
+        assert held[("Main", "AAPL")]["dividends"] == "1.111111"

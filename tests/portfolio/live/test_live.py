@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -20,9 +20,13 @@ from engine.fixtures import (  # tests/portfolio/engine (rootdir-relative test p
     set_position,
     wait_for,
 )
+from sqlalchemy import text
 
 from pulsefolio.core.events import PositionChanged
 from pulsefolio.core.stream import Outgoing, Topic
+from pulsefolio.core.tokens import issue_access_token
+from pulsefolio.portfolio.auth.cache import TTL_SECONDS
+from pulsefolio.portfolio.live.endpoints import RECHECK
 
 
 async def next_of(socket, kind: str, within: float = 5.0) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -61,6 +65,70 @@ class TestWebSocket:
         with pytest.raises(websockets.exceptions.WebSocketException):
             async with websockets.connect(url) as socket:
                 await socket.recv()
+
+
+async def closed_with(socket, within: float) -> tuple[int | None, float]:  # type: ignore[no-untyped-def]
+    """The close code the server sent, and how many seconds it took to come."""
+    began = time.monotonic()
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        async with asyncio.timeout(within):
+            while True:
+                await socket.recv()
+    received = closed.value.rcvd
+    return (None if received is None else received.code), time.monotonic() - began
+
+
+class TestRecheck:
+    """The stream re-checks its token every ``RECHECK`` seconds: it used to be checked only at
+    the handshake, so a revoked or expired token kept receiving portfolio values."""
+
+    async def test_a_revoked_api_token_closes_its_stream_with_1008(  # type: ignore[no-untyped-def]
+        self, app_server, make_user
+    ) -> None:
+        eve = await make_user()
+        created = await eve.client.post("/api/v1/tokens", json={"name": "script"})
+        assert created.status_code == 201, created.text
+        token = created.json()["token"]
+        stream = f"{app_server.ws_url}/api/v1/portfolio/stream?access_token="
+        async with (
+            websockets.connect(stream + token) as revoked,
+            websockets.connect(stream + eve.access_token) as kept,
+        ):
+            await next_of(revoked, "snapshot")
+            await next_of(kept, "snapshot")
+            gone = await eve.client.delete(f"/api/v1/tokens/{created.json()['id']}")
+            assert gone.status_code == 204
+            code, seconds = await closed_with(revoked, RECHECK + 3)
+            assert code == 1008
+            assert seconds <= RECHECK + 1  # revoked through this instance: no cache to expire
+            await asyncio.wait_for(await kept.ping(), 2)  # the other token's stream stays open
+
+    async def test_an_expired_access_token_closes_its_stream_with_1008(  # type: ignore[no-untyped-def]
+        self, app_server, make_user, settings
+    ) -> None:
+        eve = await make_user()
+        lifetime = timedelta(minutes=settings.access_token_minutes)
+        issued = datetime.now(UTC) - lifetime + timedelta(seconds=2)  # expires in 2 seconds
+        token = issue_access_token(settings, eve.id, "user", now=issued)
+        url = f"{app_server.ws_url}/api/v1/portfolio/stream?access_token={token}"
+        async with websockets.connect(url) as socket:
+            await next_of(socket, "snapshot")
+            code, _ = await closed_with(socket, 2 + RECHECK + 3)
+        assert code == 1008
+
+    async def test_a_deleted_user_closes_their_stream_with_1008(  # type: ignore[no-untyped-def]
+        self, app_server, make_user, db
+    ) -> None:
+        """Deleted straight in the database: refused once the identity cache has let go."""
+        eve = await make_user()
+        url = f"{app_server.ws_url}/api/v1/portfolio/stream?access_token={eve.access_token}"
+        async with websockets.connect(url) as socket:
+            await next_of(socket, "snapshot")
+            async with db.begin() as conn:
+                await conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": eve.id})
+            code, seconds = await closed_with(socket, TTL_SECONDS + RECHECK + 3)
+        assert code == 1008
+        assert seconds <= TTL_SECONDS + RECHECK + 1
 
 
 class TestInstances:

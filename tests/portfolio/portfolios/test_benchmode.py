@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 from engine.fixtures import seed  # tests/portfolio/engine (rootdir-relative test package)
 
+from pulsefolio.core.domain import Role
+
 ROUTES = ("/api/v1/bench/fixed", "/api/v1/bench/naive")
 FIGURES = ("price", "price_origin", "value", "value_base", "cost_basis", "cost_basis_base")
 
@@ -44,9 +46,38 @@ class TestBenchMode:
         assert row(naive, "SAP") == row(real, "SAP")  # not in the cache: the same figures
         assert row(real, "AAPL")["price"] == "80"  # the engine's cached price
         first = await eve.client.get("/api/v1/bench/fixed")
-        assert first.status_code == 200 and len(first.json()["holdings"]) == 3
+        assert first.status_code == 200
         assert (await eve.client.get("/api/v1/bench/fixed")).content == first.content
-        status = (await eve.client.get("/api/v1/bench/status")).json()
-        assert status["instance"] == "bench" and status["users"] >= 1
-        timings = (await eve.client.post("/api/v1/bench/revalue?repeat=2")).json()
+
+    async def test_the_ceiling_carries_nobodys_data(  # type: ignore[no-untyped-def]
+        self, start_app, settings, make_user, db, cache
+    ) -> None:
+        """The fixed body has the size of the first caller's answer and none of its content:
+        it once was that answer, served to every later caller."""
+        bench = await start_app("bench", settings.model_copy(update={"bench_mode": True}))
+        eve = await make_user(base_currency="EUR", server=bench)
+        await seed(db, cache, eve.id)
+        mallory = await make_user(server=bench)
+        own = await eve.client.get("/api/v1/portfolio")
+        first = await eve.client.get("/api/v1/bench/fixed")
+        assert first.status_code == 200 and len(first.content) == len(own.content)
+        assert set(first.json()) == {"fixed"} and set(first.json()["fixed"]) == {"x"}
+        theirs = await mallory.client.get("/api/v1/bench/fixed")
+        assert theirs.status_code == 200 and theirs.content == first.content
+
+    async def test_status_and_revalue_are_for_admins(  # type: ignore[no-untyped-def]
+        self, start_app, settings, make_user
+    ) -> None:
+        """Both answered anyone; revalue holds the event loop for up to 50 revaluations."""
+        bench = await start_app("bench", settings.model_copy(update={"bench_mode": True}))
+        eve = await make_user(server=bench)
+        admin = await make_user(role=Role.ADMIN, server=bench)
+        calls = (("GET", "/api/v1/bench/status"), ("POST", "/api/v1/bench/revalue?repeat=2"))
+        async with httpx.AsyncClient(base_url=bench.base_url, timeout=10) as anonymous:
+            for method, path in calls:
+                assert (await anonymous.request(method, path)).status_code == 401, path
+                assert (await eve.client.request(method, path)).status_code == 403, path
+        status = (await admin.client.get("/api/v1/bench/status")).json()
+        assert status["instance"] == "bench" and isinstance(status["users"], int)
+        timings = (await admin.client.post("/api/v1/bench/revalue?repeat=2")).json()
         assert timings["revalue_seconds"] > 0 and timings["floor_seconds"] > 0

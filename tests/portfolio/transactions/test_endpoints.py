@@ -271,3 +271,91 @@ class TestList:
         assert [i["type"] for i in by_asset.json()["items"]] == ["BUY"]
         bad = await book["user"].client.get(url, params={"cursor": "garbage"})
         assert bad.status_code == 422 and "cursor" in bad.json()["fields"]
+
+
+HUGE = "99999999999999"  # 14 digits: fits the quantity and price columns, not their product
+
+
+def _out_of_range_cases(book: dict[str, Any]) -> list[tuple[str, dict[str, Any], set[str]]]:
+    """Each was a 500: an overflow in the ledger's arithmetic, a value PostgreSQL rounds to 0
+    against a CHECK (> 0), or a date the FX lookup cannot convert."""
+    acme = book["acme"]
+    return [
+        ("cost too large", {"type": "BUY", "asset_id": acme, "quantity": HUGE, "price": HUGE},
+         {"quantity", "price"}),
+        ("proceeds too large", {"type": "SELL", "asset_id": acme, "quantity": "1", "price": "1",
+                                "fee": "99999999999999.5"}, {"quantity", "price"}),
+        ("quantity past the column", {"type": "BUY", "asset_id": acme, "quantity": "1e20",
+                                      "price": "1"}, {"quantity"}),
+        ("tiny deposit", {"type": "DEPOSIT", "amount": "0.0000001"}, {"amount"}),
+        ("tiny quantity", {"type": "BUY", "asset_id": acme, "quantity": "0.00000000001",
+                           "price": "1"}, {"quantity"}),
+        ("tiny fee", {"type": "DEPOSIT", "amount": "1", "fee": "0.0000001"}, {"fee"}),
+        ("tiny split side", {"type": "SPLIT", "asset_id": acme, "split_numerator": "2",
+                             "split_denominator": "0.00000000001"}, {"split_denominator"}),
+        ("extreme split", {"type": "SPLIT", "asset_id": acme, "split_numerator": HUGE,
+                           "split_denominator": "0.0000000001"},
+         {"split_numerator", "split_denominator"}),
+        ("year one", {"type": "DEPOSIT", "amount": "1",
+                      "executed_at": "0001-01-01T00:00:00+05:00"}, {"executed_at"}),
+        ("year 1899", {"type": "DEPOSIT", "amount": "1",
+                       "executed_at": "1899-12-31T23:59:59Z"}, {"executed_at"}),
+    ]  # fmt: skip
+
+
+class TestOutOfRange:
+    async def test_each_case_is_422_naming_the_field_and_writes_nothing(
+        self, book: dict[str, Any], count_rows: Count
+    ) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        before = [await count_rows(t) for t in ("transactions", "positions", "cash_balances")]
+        held = await _positions(book)
+        for name, body, fields in _out_of_range_cases(book):
+            response = await book["user"].client.post(url, json={"executed_at": DAY, **body})
+            assert response.status_code == 422, (name, response.text)
+            payload = response.json()
+            assert payload["error"] == "ValidationFailed", name
+            assert set(payload["fields"]) == fields, (name, payload)
+        after = [await count_rows(t) for t in ("transactions", "positions", "cash_balances")]
+        assert after == before
+        assert await _positions(book) == held
+
+    async def test_a_position_past_its_column_is_422(self, book: dict[str, Any]) -> None:
+        """Each purchase fits; their sum does not fit the position's columns."""
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        body = {"type": "BUY", "asset_id": book["acme"], "quantity": "50000000000000", "price": "1",
+                "executed_at": DAY}  # fmt: skip
+        first = await book["user"].client.post(url, json=body)
+        assert first.status_code == 201, first.text
+        response = await book["user"].client.post(url, json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["fields"] == {
+            "quantity": "makes the position's quantity too large to store",
+            "price": "makes the position's quantity too large to store",
+        }
+
+    async def test_patch_to_an_out_of_range_value_changes_nothing(
+        self, book: dict[str, Any]
+    ) -> None:
+        url = f"/api/v1/transactions/{book['buy']['id']}"
+        for body, field in (
+            ({"quantity": HUGE, "price": HUGE}, "price"),
+            ({"quantity": "0.00000000001"}, "quantity"),
+            ({"executed_at": "0001-01-01T00:00:00+05:00"}, "executed_at"),
+        ):
+            response = await book["user"].client.patch(url, json=body)
+            assert response.status_code == 422, (body, response.text)
+            assert field in response.json()["fields"], body
+        assert (await book["user"].client.get(url)).json() == book["buy"]
+        assert (await _positions(book))["positions"][0]["quantity"] == "10"
+
+    async def test_the_earliest_year_keeps_history_and_performance_answering(
+        self, book: dict[str, Any]
+    ) -> None:
+        url = f"/api/v1/accounts/{book['account']}/transactions"
+        body = {"type": "DEPOSIT", "amount": "100", "executed_at": "1900-01-01T00:00:00Z"}
+        first = await book["user"].client.post(url, json=body)
+        assert first.status_code == 201, first.text
+        for path in ("/api/v1/portfolio/history", "/api/v1/portfolio/performance"):
+            response = await book["user"].client.get(path)
+            assert response.status_code == 200, (path, response.text)
