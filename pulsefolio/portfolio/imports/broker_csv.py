@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from pulsefolio.core.domain import TransactionType
+from pulsefolio.portfolio.imports.export import cell_text
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError, RowProblems
 from pulsefolio.portfolio.imports.values import (
     parse_date,
@@ -23,12 +24,14 @@ from pulsefolio.portfolio.imports.values import (
     parse_ratio,
     parse_type,
     slash_order,
+    writes_decimal_comma,
 )
 from pulsefolio.portfolio.ledger.checks import column_problems, money_product
 
 T = TransactionType
 V = TypeVar("V")
 CASH_TYPES = frozenset({T.DIVIDEND, T.INTEREST, T.FEE, T.DEPOSIT, T.WITHDRAWAL})
+NUMBER_COLUMNS = ("quantity", "price", "fee", "amount")
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "date": ("date", "tradedate", "transactiondate", "executedat", "datetime", "activitydate"),
@@ -85,7 +88,9 @@ def parse_csv(content: str) -> Parsed:
         )
     body = records[1:]
     day_first = slash_order(_cell(record, columns, "date") for record in body)
-    reader = _RowReader(columns, decimal_comma=separator == ";", day_first=day_first)
+    numbers = (_cell(record, columns, name) for record in body for name in NUMBER_COLUMNS)
+    decimal_comma = separator == ";" and writes_decimal_comma(numbers)
+    reader = _RowReader(columns, decimal_comma=decimal_comma, day_first=day_first)
     parsed = Parsed()
     for number, record in enumerate(body, start=1):
         if not any(cell.strip() for cell in record):
@@ -158,7 +163,7 @@ class _Cells:
         self.record, self.columns, self.problems = record, columns, problems
 
     def text(self, name: str) -> str:
-        return _cell(self.record, self.columns, name)
+        return cell_text(_cell(self.record, self.columns, name))
 
     def optional(self, name: str, reader: Callable[[str], V]) -> V | None:
         text = self.text(name)

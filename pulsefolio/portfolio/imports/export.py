@@ -60,6 +60,12 @@ def text_cell(value: str | None) -> str:
     return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
 
 
+def cell_text(cell: str) -> str:
+    """The text :func:`text_cell` made ``cell`` from (other cells are returned as they are)."""
+    guarded = cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
+    return cell[1:] if guarded else cell
+
+
 async def export_csv(session: AsyncSession, user: CurrentUser, account_id: int | None) -> str:
     """The caller's ledger (one account's if given; NotFound if not the caller's) as CSV text."""
     if account_id is not None:

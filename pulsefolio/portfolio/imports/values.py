@@ -4,10 +4,10 @@ Each reader raises ValueError whose message is the reason shown to the user.
 
 Numbers: ``1234.5``, ``1,234.5``, ``1.234,5``, ``1'234.5``, ``$12.5``, ``(12.5)`` (negative)
 and ``12,5`` are read; a lone comma followed by exactly three digits (``1,234``) is ambiguous
-and refused unless the file is known to use decimal commas (a ``;``-separated file). In such a
-file, dots without a comma are thousands marks when every group after the first has three
-digits (``1.000`` is 1000, ``1.234.567`` is 1234567); any other dotted number (``12.5``) is
-ambiguous and refused.
+and refused unless the file is known to use decimal commas (a ``;``-separated file whose
+numbers do not show decimal dots: :func:`writes_decimal_comma`). In such a file, dots without a
+comma are thousands marks when every group after the first has three digits (``1.000`` is
+1000, ``1.234.567`` is 1234567); any other dotted number (``12.5``) is ambiguous and refused.
 
 Dates: ISO (``2026-01-02``, with or without a time), ``2026/01/02``, ``02.01.2026``,
 ``02-01-2026`` (day first), ``Jan 2, 2026``, ``2 Jan 2026`` and slashed ``01/02/2026``, read
@@ -47,6 +47,26 @@ _RATIO = re.compile(r"^\s*([\d.]+)\s*(?::|/|-for-|\s+for\s+)\s*([\d.]+)\s*$", re
 _NOISE = re.compile(r"[\s'$€£]")  # spaces, Swiss thousands marks, currency signs
 _THREE_AFTER_COMMA = re.compile(r"^-?\d{1,3},\d{3}$")
 _DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+def writes_decimal_comma(numbers: Iterable[str]) -> bool:
+    """Whether a ``;``-separated file's number cells write decimals with a comma.
+
+    A number holding both marks settles it by the last one (``1.234,5`` or ``1,234.5``), so does
+    a lone comma (``12,5``); a dot that is not a thousands mark (``12.5``, ``0.1234``) shows dot
+    decimals. A file whose dotted numbers all look like ``1.000`` keeps the comma convention of
+    its separator, and those numbers read as thousands.
+    """
+    dotted = False
+    for raw in numbers:
+        text = _NOISE.sub("", raw).strip("()")
+        if "," in text:
+            if text.rfind(",") > text.rfind("."):
+                return True
+            dotted = True
+        elif "." in text and not _DOT_THOUSANDS.match(text):
+            dotted = True
+    return not dotted
 
 
 def parse_type(text: str) -> TransactionType:

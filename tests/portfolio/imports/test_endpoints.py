@@ -408,6 +408,18 @@ class TestExport:
         assert {row["account"] for row in rows} == {"'=1+2"}
         assert {(row["amount"], row["fee"]) for row in rows} == {("10.5", "0.25")}
 
+        # importing the export gives the texts back as they were
+        target = await make_user()
+        imported = await target.client.post(
+            "/api/v1/imports", json={"format": "csv", "content": exported.text}
+        )
+        assert imported.status_code == 201, imported.text
+        back = await target.client.get("/api/v1/transactions/export.csv")
+        assert back.text == exported.text
+        listed = (await target.client.get("/api/v1/accounts")).json()
+        names = [a["name"] for a in (listed["items"] if isinstance(listed, dict) else listed)]
+        assert "=1+2" in names
+
 
 def _without_times(held: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
     return {key: {k: v for k, v in row.items() if k != "updated_at"} for key, row in held.items()}
