@@ -96,8 +96,13 @@ async def test_portfolio_api_survives_fuzzing(
 
 
 async def test_asset_api_survives_fuzzing(
-    asset_server: Served, victim: Victim, settings: Settings
+    asset_server: Served, victim: Victim, settings: Settings, db: AsyncEngine
 ) -> None:
+    async with db.begin() as conn:  # the asset service reads the role from the database
+        await conn.execute(
+            text("UPDATE users SET role = :role WHERE id = :id"),
+            {"role": Role.ADMIN.value, "id": victim.user.id},
+        )
     document = await _document(asset_server.base_url, "/api/v1/market/openapi.json")
     admin = issue_access_token(settings, victim.user.id, Role.ADMIN)
     failures = await asyncio.to_thread(fuzz, document, asset_server.base_url, admin, victim.ids)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest_asyncio
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pulsefolio.assets.app import create_app
 from pulsefolio.assets.manual_store import HistoryManualStore
@@ -27,6 +27,12 @@ STOCK = AssetClass.STOCK
 async def api(settings, market, seed, engine) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     await seed([("AAPL", "USD", STOCK, [("simulated", "AAPL")]),
                 ("HOUSE", "EUR", AssetClass.BOND, [("manual", "HOUSE")])])  # fmt: skip
+    async with engine.begin() as conn:  # the user behind bearer()'s tokens
+        await conn.execute(
+            text("INSERT INTO users (id, email, password_hash, role) OVERRIDING SYSTEM VALUE"
+                 " VALUES (:id, 'admin@market.test', '!', 'admin')"),
+            {"id": TOKEN_USER},
+        )  # fmt: skip
     manual = ManualSource(HistoryManualStore(engine))
     app = create_app(settings, refresh=False, sources={"simulated": market, "manual": manual})
     port = free_port()
@@ -41,8 +47,11 @@ async def api(settings, market, seed, engine) -> AsyncIterator[httpx.AsyncClient
     await task
 
 
+TOKEN_USER = 1  # an admin in the database: the role claim decides what bearer() may do
+
+
 def bearer(settings, role: Role) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {issue_access_token(settings, 1, role)}"}
+    return {"Authorization": f"Bearer {issue_access_token(settings, TOKEN_USER, role)}"}
 
 
 ADMIN_ROUTES = [
@@ -64,6 +73,19 @@ class TestAdminRoutes:
         assert (await api.get("/api/v1/market/sources")).json()["cycle"] is None
         quote = await api.get("/api/v1/market/quotes/HOUSE")
         assert quote.status_code == 404  # nothing was written by the refused calls
+
+    async def test_the_role_in_the_database_decides(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        """An admin token outlives a demotion or a deletion by up to its lifetime; the role
+        stored now is what counts."""
+        admin = bearer(settings, Role.ADMIN)
+        method, path, body = ADMIN_ROUTES[0]
+        for change, status in (("UPDATE users SET role = 'user'", 403),
+                               ("DELETE FROM users", 401)):  # fmt: skip
+            async with engine.begin() as conn:
+                await conn.execute(text(change + " WHERE id = :id"), {"id": TOKEN_USER})
+            refused = await api.request(method, path, json=body, headers=admin)
+            assert refused.status_code == status, refused.text
+        assert (await api.get("/api/v1/market/quotes/HOUSE")).status_code == 404
 
     async def test_refresh_without_wait_is_scheduled(self, api, settings) -> None:  # type: ignore[no-untyped-def]
         admin = bearer(settings, Role.ADMIN)
