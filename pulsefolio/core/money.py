@@ -28,6 +28,18 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3}
 
 
+# Currencies quoted in their minor unit by exchanges: London pence, Johannesburg cents, Tel Aviv
+# agorot. Spellings as Yahoo (GBp, ZAc, ILA) and as ISO-like codes (GBX, ZAC).
+SUBUNIT_QUOTES = {"GBp": "GBP", "GBX": "GBP", "ZAc": "ZAR", "ZAC": "ZAR", "ILA": "ILS"}
+
+
+def in_major_unit(amount: Decimal, currency: str) -> tuple[Decimal, str]:
+    """``amount`` in the major currency if ``currency`` is a minor-unit quote (pence to
+    pounds), else unchanged."""
+    major = SUBUNIT_QUOTES.get(currency)
+    return (amount, currency) if major is None else (amount / 100, major)
+
+
 def is_currency(code: str) -> bool:
     return bool(_CURRENCY.match(code))
 

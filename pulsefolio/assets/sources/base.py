@@ -30,7 +30,7 @@ from pulsefolio.assets.sources.errors import (
     UnknownSymbol,
 )
 from pulsefolio.core.domain import AssetClass, FxRate, PriceQuote
-from pulsefolio.core.money import is_currency, parse_decimal
+from pulsefolio.core.money import SUBUNIT_QUOTES, in_major_unit, is_currency, parse_decimal
 
 __all__ = [
     "BadQuote",
@@ -167,19 +167,11 @@ def checked_price(value: object, what: str = "price") -> Decimal:
     return price
 
 
-# Currencies quoted in their minor unit by exchanges: London pence, Johannesburg cents, Tel Aviv
-# agorot. Spellings as Yahoo (GBp, ZAc, ILA) and as ISO-like codes (GBX, ZAC).
-_MINOR_UNITS = {"GBp": "GBP", "GBX": "GBP", "ZAc": "ZAR", "ZAC": "ZAR", "ILA": "ILS"}
-
-
 def minor_unit(price: Decimal, currency: str) -> tuple[Decimal, str]:
     """Convert a price quoted in a minor unit (``GBp`` pence) to the major currency."""
-    major = _MINOR_UNITS.get(currency)
-    if major is None:
-        if not is_currency(currency):
-            raise BadQuote(f"not a currency code: {currency[:10]!r}")
-        return price, currency
-    return price / 100, major
+    if currency not in SUBUNIT_QUOTES and not is_currency(currency):
+        raise BadQuote(f"not a currency code: {currency[:10]!r}")
+    return in_major_unit(price, currency)
 
 
 def market_time(day: date, zone: str, at: time, cap: datetime) -> datetime:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from pulsefolio.core.domain import TransactionType
+from pulsefolio.core.money import SUBUNIT_QUOTES, in_major_unit
 from pulsefolio.portfolio.imports.export import cell_text
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError, RowProblems
 from pulsefolio.portfolio.imports.values import (
@@ -134,6 +135,13 @@ class _RowReader:
             problems.add(name, reason)
         if problems.errors or kind is None or moment is None:
             return None, problems.errors
+        currency = cells.text("currency")
+        if currency in SUBUNIT_QUOTES:  # pence: the asset and its ledger are in pounds
+            price, fee, amount = (
+                None if value is None else in_major_unit(value, currency)[0]
+                for value in (price, fee, amount)
+            )
+            currency = SUBUNIT_QUOTES[currency]
         if kind in CASH_TYPES and amount is None and quantity is not None and price is not None:
             amount = money_product(quantity, price)
         return ParsedRow(
@@ -146,7 +154,7 @@ class _RowReader:
             price=price,
             fee=fee or Decimal(0),
             amount=amount,
-            currency=cells.text("currency").upper() or None,
+            currency=currency.upper() or None,
             split_numerator=numerator,
             split_denominator=denominator,
             note=cells.text("note") or None,

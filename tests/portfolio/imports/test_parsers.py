@@ -63,6 +63,27 @@ class TestGhostfolio:
             (3, "account"),
         ]
 
+    def test_pence_become_pounds(self) -> None:
+        """A London line quoted in pence (``GBp``) is booked in pounds, as the asset is priced:
+        100 × 72.5p = £72.50, fee 150p = £1.50; a dividend of 200 × 3.1p = £6.20."""
+        content = (
+            '{"accounts": [], "activities": ['
+            '{"type": "BUY", "date": "2025-03-03T00:00:00.000Z", "symbol": "TSCO.L",'
+            ' "quantity": 100, "unitPrice": 72.5, "fee": 150, "currency": "GBp"},'
+            '{"type": "DIVIDEND", "date": "2025-06-03T00:00:00.000Z", "symbol": "TSCO.L",'
+            ' "quantity": 200, "unitPrice": 3.1, "fee": 0, "currency": "GBX"}]}'
+        )
+        parsed = parse_ghostfolio(content)
+        assert parsed.errors == []
+        buy, dividend = parsed.rows
+        assert (buy.quantity, buy.price, buy.fee, buy.currency) == (
+            D(100),
+            D("0.725"),
+            D("1.5"),
+            "GBP",
+        )
+        assert (dividend.amount, dividend.currency) == (D("6.2"), "GBP")
+
     def test_not_json_is_a_file_error(self) -> None:
         (error,) = parse_ghostfolio("activities: []").errors
         assert (error.row, error.field) == (0, "content")
@@ -81,6 +102,18 @@ class TestBrokerCsv:
         )
         assert second.price == D("1001.25")  # "1.001,25"
         assert (sale.type, sale.quantity) == (T.SELL, D(5))  # "-5": the type gives the sign
+
+    def test_pence_become_pounds(self) -> None:
+        """100 × 72.5p with 150p fee is 100 × £0.725 with £1.50; a 620p dividend is £6.20."""
+        parsed = parse_csv(
+            "date,type,symbol,quantity,price,fee,amount,currency\n"
+            "2025-03-03,BUY,TSCO.L,100,72.5,150,,GBp\n"
+            "2025-06-03,DIVIDEND,TSCO.L,,,,620,GBX\n"
+        )
+        assert parsed.errors == []
+        buy, dividend = parsed.rows
+        assert (buy.price, buy.fee, buy.currency) == (D("0.725"), D("1.5"), "GBP")
+        assert (dividend.amount, dividend.currency) == (D("6.2"), "GBP")
 
     def test_us_file_with_other_header_spellings(self) -> None:
         parsed = parse_csv(_read("broker-us.csv"))
