@@ -15,6 +15,7 @@ the first upload created and writes nothing; the same key with another file is a
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -129,7 +130,7 @@ class ImportService:
         errors = parsed.errors + resolved.errors
         unresolved = {error.row for error in resolved.errors}
         staged = _Staged(schemas.Preview(ok=False, rows=[], errors=[]))
-        for row in sorted(parsed.rows, key=lambda row: (row.executed_at, row.row)):
+        for row in replay_order(parsed.rows):
             if row.row in unresolved:
                 continue
             account = resolved.accounts[row.row]
@@ -252,3 +253,14 @@ class _Key:
 
 
 imports = ImportService()
+
+
+def replay_order(rows: list[ParsedRow]) -> list[ParsedRow]:
+    """``rows`` oldest first. Rows of the same moment (date-only rows share midnight) keep the
+    file's order, read backwards when the file lists its rows newest first (as many brokers'
+    exports do), so a same-day buy and sale replay as buy, then sale."""
+    moments = [row.executed_at for row in rows]
+    later = sum(b > a for a, b in itertools.pairwise(moments))
+    earlier = sum(b < a for a, b in itertools.pairwise(moments))
+    direction = -1 if earlier > later else 1
+    return sorted(rows, key=lambda row: (row.executed_at, direction * row.row))

@@ -252,6 +252,26 @@ class TestImport:
         # sales: sum over f = 3, 7, ..., 23 of 2 x (110 + f) - 1 = 2 x (660 + 78) - 6 = 1470
         assert Decimal(held[("Depot", "cash:EUR")]["balance"]) == 14000 - 8801 + 1470
 
+    async def test_a_newest_first_file_replays_a_days_buy_before_its_sale(
+        self, make_user: MakeUser, assets: dict[str, int]
+    ) -> None:
+        """Rows of one date share midnight; in a file listing its rows newest first, the
+        sale written above the purchase happened after it."""
+        user = await make_user()
+        account = await _account(user)
+        content = (
+            "date,symbol,type,quantity,price,amount\n"
+            "2025-03-04,AAPL,sell,10,180,\n"
+            "2025-03-04,AAPL,buy,10,170,\n"
+            "2025-03-03,AAPL,buy,5,160,\n"
+            "2025-03-01,,deposit,,,5000\n"
+        )
+        body = {"format": "csv", "content": content, "account_id": account}
+        response = await user.client.post("/api/v1/imports", json=body)
+        assert response.status_code == 201, response.text
+        held = await _holdings(user)
+        assert Decimal(held[("Main", "AAPL")]["quantity"]) == 5
+
 
 async def user_import(user: Any, content: str) -> tuple[Any, dict[str, Any]]:
     response = await user.client.post("/api/v1/imports", json={"format": "csv", "content": content})
