@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     read_your_writes_wait: float = Field(
         0.5, ge=0, description="Seconds a read waits for the replica to replay the user's write."
     )
+    live_heartbeat: float = Field(
+        15.0,
+        ge=1,
+        le=300,
+        description="Seconds between pings on a quiet live stream; clients replace a stream "
+        "silent for 2.5 of them.",
+    )
     log_level: str = Field("INFO", description="Log level of every service.")
     bench_mode: bool = Field(
         False, description="Adds the benchmark routes (gateway /bench/fixed, /api/v1/bench/*)."

@@ -41,6 +41,7 @@ def stack() -> Iterator[dict[str, Any]]:
         data_dir,
         PULSEFOLIO_REFRESH_INTERVAL="3600",
         PULSEFOLIO_SOURCE_TIMEOUT="3",  # the demo's internet providers cannot answer here
+        PULSEFOLIO_LIVE_HEARTBEAT="2",  # a dead stream is told within 5 s, not 37.5
     )
     log = root / "up.log"
     try:

@@ -259,13 +259,18 @@ def test_the_page_reconnects_after_the_gateway_drops_it(
 
 def test_a_silent_stream_is_replaced(browser: WebDriver, stack: dict[str, Any]) -> None:
     """A connection that stops carrying anything (a laptop asleep, a changed network) is not
-    shown as live: with the gateway frozen, no ping arrives and the page reconnects."""
+    shown as live: with the gateway frozen, no ping arrives, and 2.5 heartbeats later (the
+    stack pings every 2 s) the page reconnects."""
     open_page(browser, stack, "overview")
     wait(browser, lambda d: text_of(d, "#live-status") == "Live")
+    time.sleep(3)  # a ping came: the stream is quiet, not dead
+    assert text_of(browser, "#live-status") == "Live"
     envoy = current_pid(stack, "envoy")
     os.kill(envoy, signal.SIGSTOP)
     try:
-        wait(browser, lambda d: text_of(d, "#live-status") not in ("", "Live"), 70)
+        began = time.monotonic()
+        wait(browser, lambda d: text_of(d, "#live-status") not in ("", "Live"), 20)
+        assert time.monotonic() - began >= 2  # not at once: 2.5 heartbeats of silence
     finally:
         os.kill(envoy, signal.SIGCONT)
     wait(browser, lambda d: text_of(d, "#live-status") == "Live", 40)

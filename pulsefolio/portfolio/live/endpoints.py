@@ -2,12 +2,14 @@
 
 Messages (JSON text frames):
 
-* ``{"type": "snapshot", ...}`` once on connect: the whole ``GET /api/v1/portfolio`` answer;
+* ``{"type": "snapshot", "heartbeat_seconds", ...}`` once on connect: the whole
+  ``GET /api/v1/portfolio`` answer, and how often a quiet stream is pinged
+  (``PULSEFOLIO_LIVE_HEARTBEAT``), from which a client tells a dead stream from a quiet one;
 * ``{"type": "portfolio", "base_currency", "total_value", "holdings_value", "cash_value",
   "day_change": {"amount", "percent"}, "as_of", "holdings": [rows that changed],
   "cash": [every balance]}`` (``total_value`` includes cash) after each batch touching the
   portfolio (after a position change or an FX move, every row);
-* ``{"type": "ping", "at": <ISO time>}`` every ``HEARTBEAT`` seconds without other traffic.
+* ``{"type": "ping", "at": <ISO time>}`` every ``heartbeat_seconds`` without other traffic.
 
 Authentication as for every route: ``?access_token=`` or ``Authorization: Bearer``. The token is
 checked again every :data:`RECHECK` seconds, whatever the traffic, through the same
@@ -37,7 +39,6 @@ from pulsefolio.portfolio.live.service import Live, snapshot
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT = 15.0
 RECHECK = TTL_SECONDS
 
 router = APIRouter(tags=["portfolio"])  # included under /api/v1 by portfolios.endpoints
@@ -78,15 +79,16 @@ async def _still_valid(websocket: WebSocket, token: str, user: CurrentUser) -> b
 class _Clock:
     """When the next heartbeat and the next re-check of the token are due."""
 
-    def __init__(self) -> None:
+    def __init__(self, heartbeat: float) -> None:
         now = time.monotonic()
-        self.ping_at, self.check_at = now + HEARTBEAT, now + RECHECK
+        self.heartbeat = heartbeat
+        self.ping_at, self.check_at = now + heartbeat, now + RECHECK
 
     def wait(self) -> float:
         return max(0.0, min(self.ping_at, self.check_at) - time.monotonic())
 
     def sent(self) -> None:
-        self.ping_at = time.monotonic() + HEARTBEAT
+        self.ping_at = time.monotonic() + self.heartbeat
 
     def ping_due(self) -> bool:
         return time.monotonic() >= self.ping_at
@@ -103,7 +105,8 @@ async def _serve(
 ) -> None:
     """Forward the mailbox and heartbeats until the client leaves or the token stops being
     valid (then close with 1008)."""
-    token, clock = _token(websocket), _Clock()
+    token = _token(websocket)
+    clock = _Clock(websocket.state.resources.settings.live_heartbeat)
     while not reader.done():
         getter = asyncio.ensure_future(connection.mailbox.get())
         done, _ = await asyncio.wait(
@@ -133,7 +136,9 @@ async def portfolio_stream(
     reader = asyncio.create_task(_drain(websocket))
     try:
         book = await live.book(user.id)
-        await _send(websocket, snapshot(live.value(book, user.base_currency)))
+        first = snapshot(live.value(book, user.base_currency))
+        heartbeat = live.resources.settings.live_heartbeat
+        await _send(websocket, {**first, "heartbeat_seconds": heartbeat})
         await _serve(websocket, connection, reader, user)
     except (WebSocketDisconnect, RuntimeError):
         pass

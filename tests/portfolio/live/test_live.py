@@ -40,7 +40,7 @@ async def next_of(socket, kind: str, within: float = 5.0) -> dict:  # type: igno
 
 class TestWebSocket:
     async def test_published_price_reaches_the_client(  # type: ignore[no-untyped-def]
-        self, app_server, make_user, db, cache, stream
+        self, app_server, make_user, db, cache, stream, settings
     ) -> None:
         eve = await make_user(base_currency="EUR")
         await seed(db, cache, eve.id)
@@ -51,6 +51,7 @@ class TestWebSocket:
             first = await next_of(socket, "snapshot")
             assert first["total_value"] == "6800.00"
             assert len(first["holdings"]) == 3
+            assert first["heartbeat_seconds"] == settings.live_heartbeat == 15.0
             await announce(stream, [quote("AAPL", "85", "78", "USD", NOW + timedelta(seconds=5))])
             pushed = await next_of(socket, "portfolio")
         # AAPL 15 × 85 = 1275 USD × 0.8 = 1020 EUR: 6800 - 960 + 1020 = 6860; day change

@@ -1,12 +1,13 @@
 // The live stream: one WebSocket per signed-in tab, reconnecting with backoff after a drop,
-// with a fresh access token for each attempt. The server pings every 15 s, so a socket that
-// stays silent for 40 s is dead (a sleeping laptop, a changed network) and is replaced.
+// with a fresh access token for each attempt. The server pings a quiet stream every
+// heartbeat_seconds (its snapshot says how often; 15 s by default), so a socket silent for 2.5
+// of them is dead (a sleeping laptop, a changed network) and is replaced.
 
 import * as api from "./api.js";
 
 const MAX_DELAY = 30000;
-const SILENCE_LIMIT = 40000;
-const WATCH_EVERY = 5000;
+const SILENCE_BEATS = 2.5;
+const DEFAULT_SILENCE = 40000; // until a snapshot says how often the server pings
 
 export class LiveStream {
   constructor(onMessage) {
@@ -18,6 +19,7 @@ export class LiveStream {
     this.stopped = true;
     this.run = 0; // bumped by start and stop: a connect() of an earlier run gives up
     this.lastMessage = 0;
+    this.silenceLimit = DEFAULT_SILENCE;
   }
 
   start() {
@@ -78,6 +80,9 @@ export class LiveStream {
       this.lastMessage = Date.now();
       let message;
       try { message = JSON.parse(event.data); } catch { return; }
+      if (message.type === "snapshot" && message.heartbeat_seconds > 0) {
+        this.silenceLimit = SILENCE_BEATS * message.heartbeat_seconds * 1000;
+      }
       if (message.type !== "ping") this.onMessage(message);
     });
     socket.addEventListener("close", () => {
@@ -87,16 +92,16 @@ export class LiveStream {
     });
   }
 
-  /** Replace the socket once nothing (not even a ping) has come for SILENCE_LIMIT. */
+  /** Replace the socket once nothing (not even a ping) has come for the silence limit. */
   watch() {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
       const socket = this.socket;
-      if (!socket || Date.now() - this.lastMessage < SILENCE_LIMIT) return;
+      if (!socket || Date.now() - this.lastMessage < this.silenceLimit) return;
       this.socket = null; // a dead connection may take minutes to report its close
       socket.close();
       this.retry();
-    }, WATCH_EVERY);
+    }, 1000);
   }
 
   retry() {
