@@ -179,28 +179,36 @@ def test_too_many_attempts_say_when_to_try_again(
     assert alert.text.startswith("Too many sign-in attempts. Try again in "), alert.text
 
 
+ROWS = "#holdings tbody tr"
+
+
 def test_demo_user_signs_in_and_sees_the_portfolio(
     browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo: dict[str, str]
 ) -> None:
     browser.get(stack["gateway_url"] + "/")
     sign_in(browser, stack["demo_email"], stack["demo_password"])
     expected = portfolio(api, demo)
-    rows = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#holdings tbody tr"))
-    assert len(rows) == len(expected["holdings"]) > 0
-    total = browser.find_element(By.ID, "total-value").text
+    # the live stream's snapshot draws the page once more: read it after that
+    wait(browser, lambda d: "Live" in text_of(d, "#live-status"))
+    symbols = wait(
+        browser,
+        lambda d: {r.get_attribute("data-symbol") for r in d.find_elements(By.CSS_SELECTOR, ROWS)},
+    )
+    assert symbols == {h["symbol"] for h in expected["holdings"]} and symbols
+    total = wait(browser, lambda d: text_of(d, "#total-value"))
     assert total.startswith("$") and "," in total  # the demo user counts in USD, en-US
-    symbols = {row.get_attribute("data-symbol") for row in rows}
-    assert symbols == {h["symbol"] for h in expected["holdings"]}
-    assert len(browser.find_elements(By.CSS_SELECTOR, ".allocations figure svg")) == 3
+    charts = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".allocations figure svg"))
+    assert len(charts) == 3
     # The demo's sales and dividends left cash: a Cash card, a row per balance, a Cash slice.
     assert Decimal(expected["cash_value"]) > 0
-    assert browser.find_element(By.ID, "cash-value").text.startswith("$")
+    assert wait(browser, lambda d: text_of(d, "#cash-value")).startswith("$")
     cash_rows = browser.find_elements(By.CSS_SELECTOR, "#cash-balances tbody tr")
     assert len(cash_rows) == len(expected["cash"]) > 0
-    legend = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".legend-label")]
+    legend = wait(
+        browser, lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".legend-label")]
+    )
     assert "Cash" in legend
     assert not browser.find_element(By.ID, "nav-admin").is_displayed()
-    wait(browser, lambda d: "Live" in text_of(d, "#live-status"))
     history = shown(browser, ".history-body > figure, .history-body > .notice", 30)
     assert history.tag_name == "figure", history.text  # the value-over-time chart is drawn
     SCREENSHOT.parent.mkdir(exist_ok=True)
@@ -657,6 +665,43 @@ def test_signing_out_says_so(browser: WebDriver, stack: dict[str, Any]) -> None:
     assert browser.execute_script("return location.hash") == "#/signin"
     sign_in(browser, stack["demo_email"], stack["demo_password"])
     shown(browser, "#nav")
+
+
+def test_tabs_share_one_login(browser: WebDriver, stack: dict[str, Any]) -> None:
+    """A tab opened from another (it starts with a copy of the opener's session storage) and
+    the opener each refresh on load; every refresh rotates the refresh token and a used one
+    coming back signs the whole login out, so the tabs must spend one token chain, not two
+    copies. Signing out in one tab signs the other out too. (It ends signed in as the admin,
+    whom the next test needs: signing in as the demo user again would spend the demo user's
+    login attempts, which are limited to five a minute.)"""
+    open_page(browser, stack, "overview")
+    first = browser.current_window_handle
+    browser.execute_script("window.open(location.href, '_blank')")
+    second = next(handle for handle in browser.window_handles if handle != first)
+    try:
+        browser.switch_to.window(second)
+        shown(browser, "#nav")  # signed in: it refreshed with the shared token
+        browser.switch_to.window(first)
+        for _ in range(2):
+            browser.refresh()  # a refresh on load, after the other tab's
+            shown(browser, "#nav")
+        browser.switch_to.window(second)
+        browser.refresh()
+        shown(browser, "#nav")
+        browser.find_element(By.ID, "sign-out").click()
+        shown(browser, "form.auth-form")
+        browser.close()
+        browser.switch_to.window(first)
+        shown(browser, "form.auth-form")  # the sign-out reached this tab
+        assert not browser.find_element(By.ID, "nav").is_displayed()
+        sign_in(browser, "admin@pulsefolio.dev", stack["demo_password"])
+        shown(browser, "#nav")
+    finally:
+        if second in browser.window_handles:
+            browser.switch_to.window(second)
+            browser.close()
+        browser.switch_to.window(first)
+    assert console_errors(browser) == []
 
 
 def test_admin_sees_source_health_and_price_age(browser: WebDriver, stack: dict[str, Any]) -> None:

@@ -1,8 +1,19 @@
 // The HTTP client: bearer tokens, one refresh on 401, errors with their field messages.
-// The access token lives only in memory; the refresh token, as the login answer gives it,
-// is kept in sessionStorage so a reload of the tab stays signed in. Tokens are never logged.
+// The access token lives only in memory, per tab. The refresh token, as the login answer gives
+// it, is kept in localStorage, one for all the tabs of this browser: every refresh rotates it
+// and the server signs the whole login out when an old one comes back, so tabs must not each
+// keep a copy (a duplicated tab would reuse the original's). Refreshes take a lock shared by
+// the tabs (Web Locks), so two never spend the same token. Tokens are never logged.
 
 const REFRESH_KEY = "pulsefolio.refresh";
+const REFRESH_LOCK = "pulsefolio.refresh";
+const saved = window.localStorage;
+
+// A tab signed in before tokens were shared keeps its login.
+if (!saved.getItem(REFRESH_KEY) && sessionStorage.getItem(REFRESH_KEY)) {
+  saved.setItem(REFRESH_KEY, sessionStorage.getItem(REFRESH_KEY));
+}
+sessionStorage.removeItem(REFRESH_KEY);
 
 const session = { access: null, expiresAt: 0, refreshing: null, onLost: () => {} };
 
@@ -40,15 +51,28 @@ function fieldsOf(body) {
 function store(pair) {
   session.access = pair.access_token;
   session.expiresAt = Date.now() + (pair.expires_in || 60) * 1000;
-  sessionStorage.setItem(REFRESH_KEY, pair.refresh_token);
+  saved.setItem(REFRESH_KEY, pair.refresh_token);
 }
 
 export function signedIn() {
-  return Boolean(session.access || sessionStorage.getItem(REFRESH_KEY));
+  return Boolean(session.access || saved.getItem(REFRESH_KEY));
 }
 
 export function onSessionLost(callback) {
   session.onLost = callback;
+}
+
+// Signed out in another tab: this one is signed out too.
+window.addEventListener("storage", (event) => {
+  if (event.key !== REFRESH_KEY || event.newValue || !session.access) return;
+  session.access = null;
+  session.onLost();
+});
+
+/** Run ``task`` holding the tabs' refresh lock (at once where the browser has no Web Locks). */
+function withRefreshLock(task) {
+  if (navigator.locks && navigator.locks.request) return navigator.locks.request(REFRESH_LOCK, task);
+  return task();
 }
 
 async function send(method, path, body, token, extraHeaders) {
@@ -87,33 +111,34 @@ export async function register(email, password, baseCurrency) {
 }
 
 export async function logout() {
-  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  const refresh = saved.getItem(REFRESH_KEY);
   session.access = null;
-  sessionStorage.removeItem(REFRESH_KEY);
+  saved.removeItem(REFRESH_KEY);
   if (refresh) await send("POST", "/api/v1/auth/logout", { refresh_token: refresh }).catch(() => {});
 }
 
 /** Trade the refresh token for a new pair; concurrent callers share one request. */
 export function refresh() {
   if (!session.refreshing) {
-    session.refreshing = (async () => {
-      const token = sessionStorage.getItem(REFRESH_KEY);
+    session.refreshing = withRefreshLock(async () => {
+      // read under the lock: another tab may just have rotated it
+      const token = saved.getItem(REFRESH_KEY);
       if (!token) throw new ApiError(401, { detail: "not signed in" });
       const response = await send("POST", "/api/v1/auth/refresh", { refresh_token: token });
-      if (sessionStorage.getItem(REFRESH_KEY) !== token) {
+      if (saved.getItem(REFRESH_KEY) !== token) {
         throw new ApiError(401, { detail: "signed out meanwhile" });
       }
       if (!response.ok) {
         const error = await readError(response);
         if (response.status === 401) {
           session.access = null;
-          sessionStorage.removeItem(REFRESH_KEY);
+          saved.removeItem(REFRESH_KEY);
           session.onLost();
         }
         throw error;
       }
       store(await response.json());
-    })().finally(() => { session.refreshing = null; });
+    }).finally(() => { session.refreshing = null; });
   }
   return session.refreshing;
 }
