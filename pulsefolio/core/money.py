@@ -33,11 +33,38 @@ _MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD
 SUBUNIT_QUOTES = {"GBp": "GBP", "GBX": "GBP", "ZAc": "ZAR", "ZAC": "ZAR", "ILA": "ILS"}
 
 
-def in_major_unit(amount: Decimal, currency: str) -> tuple[Decimal, str]:
-    """``amount`` in the major currency if ``currency`` is a minor-unit quote (pence to
-    pounds), else unchanged."""
+def in_major_unit(
+    currency: str, *amounts: Decimal | None
+) -> tuple[str, tuple[Decimal | None, ...]]:
+    """The major currency and ``amounts`` in it if ``currency`` is a minor-unit quote (pence to
+    pounds), else both unchanged."""
     major = SUBUNIT_QUOTES.get(currency)
-    return (amount, currency) if major is None else (amount / 100, major)
+    if major is None:
+        return currency, amounts
+    return major, tuple(None if amount is None else amount / 100 for amount in amounts)
+
+
+def fits(value: Decimal, numeric: tuple[int, int]) -> bool:
+    """Whether ``value``, already at most ``numeric``'s scale, is below its digit limit."""
+    precision, scale = numeric
+    return not value or value.adjusted() < precision - scale
+
+
+def column_problem(value: Decimal, numeric: tuple[int, int]) -> str | None:
+    """Why ``value`` does not fit a ``NUMERIC(precision, scale)`` column as it is, or None.
+
+    PostgreSQL would round away decimals beyond the scale (a tiny positive amount becoming 0)
+    and refuse more digits before the point than ``precision - scale``.
+    """
+    precision, scale = numeric
+    _, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and exponent < 0 and any(digits):
+        trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -exponent - trailing > scale:
+            return f"must have at most {scale} decimal places"
+    if not fits(value, numeric):
+        return f"is too large: at most {precision - scale} digits before the decimal point"
+    return None
 
 
 def is_currency(code: str) -> bool:

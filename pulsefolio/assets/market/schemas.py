@@ -12,9 +12,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from pulsefolio.assets.sources.manual import column_problem
 from pulsefolio.core.domain import PriceQuote
-from pulsefolio.core.money import PRICE_NUMERIC, RATE_NUMERIC, is_currency, parse_decimal
+from pulsefolio.core.money import (
+    PRICE_NUMERIC,
+    RATE_NUMERIC,
+    column_problem,
+    is_currency,
+    parse_decimal,
+)
 
 
 def _decimal_text(

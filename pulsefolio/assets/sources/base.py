@@ -171,7 +171,9 @@ def minor_unit(price: Decimal, currency: str) -> tuple[Decimal, str]:
     """Convert a price quoted in a minor unit (``GBp`` pence) to the major currency."""
     if currency not in SUBUNIT_QUOTES and not is_currency(currency):
         raise BadQuote(f"not a currency code: {currency[:10]!r}")
-    return in_major_unit(price, currency)
+    major, (converted,) = in_major_unit(currency, price)
+    assert converted is not None
+    return converted, major
 
 
 def market_time(day: date, zone: str, at: time, cap: datetime) -> datetime:

@@ -35,7 +35,7 @@ from pulsefolio.assets.sources.base import (
     utc_now,
 )
 from pulsefolio.core.domain import PriceQuote
-from pulsefolio.core.money import PRICE_NUMERIC, is_currency
+from pulsefolio.core.money import PRICE_NUMERIC, column_problem, is_currency
 
 COLUMNS = ("symbol", "price", "currency", "as_of")
 
@@ -150,19 +150,6 @@ def _records(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[st
             errors.append(RowError(reader.line_num, reason))
             return
         yield reader.line_num, cells
-
-
-def column_problem(value: Decimal, numeric: tuple[int, int]) -> str | None:
-    """Why ``value`` does not fit a ``NUMERIC(precision, scale)`` column as it is, or None."""
-    precision, scale = numeric
-    _, digits, exponent = value.as_tuple()
-    if isinstance(exponent, int) and exponent < 0 and any(digits):
-        trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-        if -exponent - trailing > scale:
-            return f"must have at most {scale} decimal places"
-    if value and value.adjusted() >= precision - scale:
-        return f"is too large: at most {precision - scale} digits before the decimal point"
-    return None
 
 
 def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:

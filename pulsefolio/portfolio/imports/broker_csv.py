@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from pulsefolio.core.domain import TransactionType
-from pulsefolio.core.money import SUBUNIT_QUOTES, in_major_unit
+from pulsefolio.core.money import in_major_unit
 from pulsefolio.portfolio.imports.export import cell_text
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError, RowProblems
 from pulsefolio.portfolio.imports.values import (
@@ -130,18 +130,13 @@ class _RowReader:
             cells.optional(name, self._number) for name in ("quantity", "price", "fee", "amount")
         )
         numerator, denominator = cells.optional("split_ratio", parse_ratio) or (None, None)
+        # pence and the like: the asset and its ledger are in the major currency
+        currency, (price, fee, amount) = in_major_unit(cells.text("currency"), price, fee, amount)
         given = {"quantity": quantity, "price": price, "fee": fee, "amount": amount}
         for name, reason in column_problems(given).items():
             problems.add(name, reason)
         if problems.errors or kind is None or moment is None:
             return None, problems.errors
-        currency = cells.text("currency")
-        if currency in SUBUNIT_QUOTES:  # pence: the asset and its ledger are in pounds
-            price, fee, amount = (
-                None if value is None else in_major_unit(value, currency)[0]
-                for value in (price, fee, amount)
-            )
-            currency = SUBUNIT_QUOTES[currency]
         if kind in CASH_TYPES and amount is None and quantity is not None and price is not None:
             amount = money_product(quantity, price)
         return ParsedRow(

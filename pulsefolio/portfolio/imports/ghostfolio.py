@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from pulsefolio.core.domain import TransactionType
-from pulsefolio.core.money import SUBUNIT_QUOTES, in_major_unit
+from pulsefolio.core.money import in_major_unit
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError, RowProblems
 from pulsefolio.portfolio.imports.values import parse_date, parse_number
 from pulsefolio.portfolio.ledger.checks import column_problems, money_product
@@ -112,11 +112,9 @@ def _activity(
     quantity = _number(activity, "quantity", problems)
     price = _number(activity, "unitPrice", problems)
     fee = _number(activity, "fee", problems) or Decimal(0)
-    raw_currency = str(activity.get("currency") or "")
-    if raw_currency in SUBUNIT_QUOTES:  # pence: the asset and its ledger are in pounds
-        price = None if price is None else in_major_unit(price, raw_currency)[0]
-        fee = in_major_unit(fee, raw_currency)[0]
-        activity = {**activity, "currency": SUBUNIT_QUOTES[raw_currency]}
+    # pence and the like: the asset and its ledger are in the major currency
+    currency, (price, fee) = in_major_unit(str(activity.get("currency") or ""), price, fee)
+    fee = fee or Decimal(0)
     if fee < 0:
         problems.add("fee", "must not be negative")
     given = {"quantity": quantity, "price": price, "fee": fee}
@@ -128,7 +126,7 @@ def _activity(
         problems.add("account", f"accountId {account_id} is not in the export's accounts")
     if kind is None or moment is None or problems.errors:
         return None
-    currency = str(activity["currency"]).upper() if activity.get("currency") else None
+    currency = currency.upper() or None
     symbol = str(activity.get("symbol") or "").strip().upper() or None
     row = ParsedRow(
         row=number,

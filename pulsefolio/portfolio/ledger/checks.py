@@ -15,7 +15,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from pulsefolio.core.domain import TransactionType
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, is_currency
+from pulsefolio.core.money import (
+    MONEY_NUMERIC,
+    PRICE_NUMERIC,
+    QUANTITY_NUMERIC,
+    column_problem,
+    fits,
+    is_currency,
+)
 
 T = TransactionType
 TRADES = frozenset({T.BUY, T.SELL})
@@ -33,31 +40,6 @@ COLUMNS: dict[str, Numeric] = {
     "split_numerator": QUANTITY_NUMERIC,
     "split_denominator": QUANTITY_NUMERIC,
 }
-
-
-def fits(value: Decimal, numeric: Numeric) -> bool:
-    """Whether ``value``, already at most ``numeric``'s scale, is below its digit limit."""
-    precision, scale = numeric
-    return not value or value.adjusted() < precision - scale
-
-
-def decimal_places(value: Decimal) -> int:
-    """Decimal places ``value`` needs: ``1.50`` needs 1, ``1E+3`` none (no context rounding)."""
-    _, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int) or exponent >= 0 or not any(digits):
-        return 0
-    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    return max(0, -exponent - trailing)
-
-
-def digits_problem(value: Decimal, numeric: Numeric) -> str | None:
-    """Why ``value`` does not fit a ``NUMERIC(precision, scale)`` column as it is, or None."""
-    precision, scale = numeric
-    if decimal_places(value) > scale:
-        return f"must have at most {scale} decimal places"
-    if not fits(value, numeric):
-        return f"is too large: at most {precision - scale} digits before the decimal point"
-    return None
 
 
 def money_product(quantity: Decimal, price: Decimal) -> Decimal:
@@ -152,7 +134,7 @@ def column_problems(given: dict[str, Decimal | None]) -> dict[str, str]:
     """Why each of ``given`` (keyed by the columns of :data:`COLUMNS`) does not fit its column."""
     problems = {}
     for name, value in given.items():
-        problem = None if value is None else digits_problem(value, COLUMNS[name])
+        problem = None if value is None else column_problem(value, COLUMNS[name])
         if problem is not None:
             problems[name] = problem
     return problems

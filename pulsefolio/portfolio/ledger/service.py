@@ -29,8 +29,8 @@ from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Tra
 from pulsefolio.core.domain import CostMethod
 from pulsefolio.core.domain import TransactionType as T
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC
-from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction, fits
+from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, fits
+from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction
 from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
 from pulsefolio.portfolio.ledger.rules import (
     Entry,
