@@ -33,7 +33,6 @@ from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import verify_access_token
 from pulsefolio.portfolio.auth.cache import api_token_key, cache_for, user_key
-from pulsefolio.portfolio.auth.repository import IdentityQuery
 from pulsefolio.portfolio.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -90,16 +89,22 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
 
     cache = cache_for(resources.engine)
     if token.startswith(API_TOKEN_PREFIX):
-        key = api_token_key(repository.token_hash(token))
-        query = repository.identity_by_api_token(token)
+        hashed = repository.token_hash(token)
+        key = api_token_key(hashed)
     else:
         user_id = verify_access_token(resources.settings, token).user_id
         key = user_key(user_id)
-        query = repository.identity_by_id(user_id)
     cached: CurrentUser | None = cache.get(key)
     if cached is not None:
         return cached
-    row = await _read_identity(query, resources)
+    # On the primary, even with a replica: a replica may not have a token issued a moment ago
+    # yet, or may still hold one just revoked.
+    query = (
+        repository.identity_by_api_token(hashed)
+        if token.startswith(API_TOKEN_PREFIX)
+        else repository.identity_by_id(user_id)
+    )
+    row = await fetch_one(resources.engine, query.statement, query.params)
     if row is None:
         raise Unauthorized("invalid or revoked token")
     if "token_id" in row:
@@ -107,13 +112,6 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
     cache.put(key, found.id, found)
     return found
-
-
-async def _read_identity(query: IdentityQuery, resources: Resources) -> Mapping[str, Any] | None:
-    """One row in one round trip, straight through asyncpg (no transaction), always on the
-    primary: a replica may not have a token issued a moment ago yet, or may still hold one just
-    revoked."""
-    return await fetch_one(resources.engine, query.statement, query.params)
 
 
 async def _note_api_token_use(resources: Resources, row: Mapping[str, Any]) -> None:

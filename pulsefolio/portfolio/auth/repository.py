@@ -55,9 +55,9 @@ def identity_by_id(user_id: int) -> IdentityQuery:
     return IdentityQuery(_BY_ID, {"user_id": user_id})
 
 
-def identity_by_api_token(token: str) -> IdentityQuery:
+def identity_by_api_token(hashed: str) -> IdentityQuery:
     """The caller behind a personal API token, if it is neither revoked nor expired."""
-    return IdentityQuery(_BY_API_TOKEN, {"token_hash": token_hash(token), "now": datetime.now(UTC)})
+    return IdentityQuery(_BY_API_TOKEN, {"token_hash": hashed, "now": datetime.now(UTC)})
 
 
 # A personal token's last use is recorded to the minute: a script calling every second must not
