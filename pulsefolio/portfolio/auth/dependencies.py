@@ -150,6 +150,12 @@ async def current_user(
     return await request_user(request, resources)
 
 
+def websocket_token(websocket: WebSocket) -> str:
+    """The token a WebSocket handshake carries; raises Unauthorized when there is none."""
+    query = websocket.query_params.get("access_token")
+    return query or _bearer(websocket.headers.get("authorization"))
+
+
 async def current_user_ws(websocket: WebSocket) -> CurrentUser:
     """The caller of a WebSocket route, from ``?access_token=`` or the Authorization header.
 
@@ -157,11 +163,8 @@ async def current_user_ws(websocket: WebSocket) -> CurrentUser:
     since HTTP error responses do not exist once a WebSocket is being opened.
     """
     resources: Resources = websocket.state.resources
-    token = websocket.query_params.get("access_token")
     try:
-        if not token:
-            token = _bearer(websocket.headers.get("authorization"))
-        return await authenticate(resources, token)
+        return await authenticate(resources, websocket_token(websocket))
     except Unauthorized as exc:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.detail) from exc
 

@@ -33,7 +33,12 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 from pulsefolio.core.errors import Unauthorized
 from pulsefolio.core.web import database_unreachable
 from pulsefolio.portfolio.auth.cache import TTL_SECONDS
-from pulsefolio.portfolio.auth.dependencies import CurrentUser, authenticate, current_user_ws
+from pulsefolio.portfolio.auth.dependencies import (
+    CurrentUser,
+    authenticate,
+    current_user_ws,
+    websocket_token,
+)
 from pulsefolio.portfolio.live.hub import Connection
 from pulsefolio.portfolio.live.service import Live, snapshot
 
@@ -53,14 +58,6 @@ async def _drain(websocket: WebSocket) -> None:
     with suppress(WebSocketDisconnect):
         while True:
             await websocket.receive_text()
-
-
-def _token(websocket: WebSocket) -> str:
-    """The token the handshake was authenticated with."""
-    token = websocket.query_params.get("access_token")
-    if token:
-        return token
-    return websocket.headers.get("authorization", "").partition(" ")[2].strip()
 
 
 async def _still_valid(websocket: WebSocket, token: str, user: CurrentUser) -> bool:
@@ -105,7 +102,7 @@ async def _serve(
 ) -> None:
     """Forward the mailbox and heartbeats until the client leaves or the token stops being
     valid (then close with 1008)."""
-    token = _token(websocket)
+    token = websocket_token(websocket)  # the handshake accepted it
     clock = _Clock(websocket.state.resources.settings.live_heartbeat)
     while not reader.done():
         getter = asyncio.ensure_future(connection.mailbox.get())
