@@ -122,7 +122,8 @@ def check_transaction(
         "split_numerator": split_numerator,
         "split_denominator": split_denominator,
     }
-    _check_digits(given, errors)
+    for name, problem in column_problems(given).items():
+        errors.setdefault(name, problem)
     if type in TRADES and not errors and quantity is not None and price is not None:
         _check_trade_total(quantity, price, fee, errors)
     if errors:
@@ -138,11 +139,6 @@ def column_problems(given: dict[str, Decimal | None]) -> dict[str, str]:
         if problem is not None:
             problems[name] = problem
     return problems
-
-
-def _check_digits(given: dict[str, Decimal | None], errors: dict[str, str]) -> None:
-    for name, problem in column_problems(given).items():
-        errors.setdefault(name, problem)
 
 
 def _check_trade_total(
