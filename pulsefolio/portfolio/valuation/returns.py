@@ -37,6 +37,8 @@ from .lots import FEE, INCOME, AccountLots
 
 # An annual rate with 1 + r under 1e-9 is a total loss at float precision: no answer.
 _TOTAL_LOSS = -1.0 + 1e-9
+# Above 10^6 % a year no rate is answered (docs/money.md); Newton steps stay inside the bounds.
+MAX_RATE = 1e4
 RANGES = ("1D", "WTD", "MTD", "YTD", "1Y", "3Y", "5Y", "MAX", "CUSTOM")
 
 
@@ -168,9 +170,9 @@ def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
         if df == 0.0 or not math.isfinite(f):
             break
         step = f / df
-        r -= step
+        r = _bounded_step(r, step)
         if abs(step) < 1e-12 * max(1.0, abs(r)):
-            if r > _TOTAL_LOSS and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
+            if _TOTAL_LOSS < r < MAX_RATE and abs(npv(r)) <= 1e-9 * float(np.abs(a).sum()):
                 return r
             break
 
@@ -178,13 +180,27 @@ def _solve(dates: Sequence[date], a: np.ndarray, guess: float) -> float | None:
     def npv_log(s: float) -> float:
         return float(np.sum(a * np.exp(-t * s)))
 
-    grid = np.linspace(-60.0, math.log1p(1e4), 400)
+    grid = np.linspace(-60.0, math.log1p(MAX_RATE), 400)
     values = [npv_log(float(g)) for g in grid]
     for lo, hi, flo, fhi in zip(grid[:-1], grid[1:], values[:-1], values[1:], strict=True):
         if math.isfinite(flo) and math.isfinite(fhi) and flo * fhi <= 0:
             rate = math.expm1(float(brentq(npv_log, lo, hi, xtol=1e-15, rtol=1e-14)))
-            return rate if rate > _TOTAL_LOSS else None
+            return rate if _TOTAL_LOSS < rate < MAX_RATE else None
     return None
+
+
+def _bounded_step(r: float, step: float) -> float:
+    """``r - step``, kept inside (-100 %, 2 * MAX_RATE): a step past either bound goes halfway.
+
+    An uncapped step from a steep NPV can land far beyond any answerable rate (a 6-day gain
+    of 30 % once answered 8.5e6) or below -100 %, where the NPV is undefined.
+    """
+    new = r - step
+    if new <= -1.0:
+        return (r - 1.0) / 2.0
+    if new > 2 * MAX_RATE:
+        return (r + 2 * MAX_RATE) / 2.0
+    return new
 
 
 def money_weighted_return(

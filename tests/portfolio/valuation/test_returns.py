@@ -14,6 +14,7 @@ from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.portfolio.valuation.history import build_history
 from pulsefolio.portfolio.valuation.lots import replay
 from pulsefolio.portfolio.valuation.returns import (
+    MAX_RATE,
     gains,
     performance,
     resolve_range,
@@ -42,6 +43,18 @@ class TestXirr:
         assert xirr([date(2021, 1, 1), date(2022, 1, 1)], [100, 110]) is None
         assert xirr([date(2021, 1, 1), date(2022, 1, 1)], [-100, -110]) is None
 
+    def test_no_rate_beyond_a_million_percent(self) -> None:
+        # -100 then +130 six days later: 1.3 ** (365 / 6) - 1 = 8.5e6, beyond 10^6 % (1e4)
+        assert xirr([date(2026, 1, 1), date(2026, 1, 7)], [-100, 130]) is None
+        # the same gain over 37 days is 1.3 ** (365 / 37) - 1 = 12.3 (1,230 %): answered
+        rate = xirr([date(2026, 1, 1), date(2026, 2, 7)], [-100, 130])
+        assert rate == pytest.approx(1.3 ** (365 / 37) - 1, rel=1e-9)
+
+    def test_a_steep_first_step_stays_above_minus_100_percent(self) -> None:
+        # a guess far above the root: Newton's first step from 50 would leave (-1, inf)
+        rate = xirr([date(2021, 1, 1), date(2022, 1, 1)], [-100, 110], guess=50.0)
+        assert rate == pytest.approx(0.1)
+
     def test_mismatch(self) -> None:
         with pytest.raises(ValidationFailed):
             xirr([date(2021, 1, 1)], [1.0, 2.0])
@@ -64,7 +77,9 @@ class TestXirr:
         theirs = pyxirr.xirr(days, amounts)
         # a loss so steep that 1 + r is below 1e-9 is a total loss: no answer from us, and
         # pyxirr either gives none or a rate within float noise of -100%
-        if ours is None:
+        if theirs is not None and theirs >= MAX_RATE:
+            assert ours is None  # beyond 10^6 %: documented as no answer
+        elif ours is None:
             assert theirs is None or theirs < -1 + 1e-9
         elif theirs is None:
             # pyxirr's solver gives up near -100% (it did at -99.5%): ours must then be a root
@@ -118,8 +133,8 @@ class TestTimeWeighted:
         rng = resolve_range("MAX", date(2024, 1, 3), date(2024, 1, 1))
         result = performance(history.dates, values, flows, [replay(ledger)], rng)
         assert result.time_weighted == pytest.approx(0.21)  # 1.1 * 1.1 - 1
-        # 1000 in on 1 Jan, 1210 out on 3 Jan: (1.21) ** (365 / 2) - 1
-        assert result.money_weighted == pytest.approx(1.21 ** (365 / 2) - 1, rel=1e-9)
+        # 1000 in on 1 Jan, 1210 out on 3 Jan: 1.21 ** (365 / 2) - 1 = 1.3e15 is beyond 10^6 %
+        assert result.money_weighted is None
         assert result.gains.absolute == pytest.approx(210)
         assert result.gains.unrealized == pytest.approx(210)
 
