@@ -157,16 +157,20 @@ class PerformanceService:
         e = min((rng.end - dates[0].item()).days, len(dates) - 1)
         currency_effect = float(series.currency_effect[s + 1 : e + 1].sum()) if e > s else 0.0
         g = result.gains
-        inflows = series.inflows[s + 1 : e + 1] if e > s else np.zeros(0)
-        invested = g.start_value + float(inflows[inflows > 0].sum())
+        put_in = _money_put_in(series, s, e)
+        invested = g.start_value + put_in
         note = None
         if result.money_weighted is None:
             note = (
                 "the range holds no value and no flows"
-                if g.start_value == 0 and g.end_value == 0 and not inflows.any()
+                if g.start_value == 0 and g.end_value == 0 and put_in == 0
                 else "no rate solves the flows (they do not change sign, or no rate in "
                 "(-100%, 10^6%) makes their present value zero)"
             )
+        total = rounded(g.end_value, base) - rounded(g.start_value, base)
+        total -= rounded(g.net_inflow, base)
+        realized, income, fees = (rounded(x, base) for x in (g.realized, g.income, g.fees))
+        effect = rounded(currency_effect, base)
         return schemas.Performance(
             range=rng.name,
             start=rng.start,
@@ -176,13 +180,13 @@ class PerformanceService:
             xirr=fraction(result.money_weighted),
             xirr_note=note,
             gain=schemas.Gain(
-                realized=money(g.realized, base),
-                unrealized=money(g.unrealized, base),
-                income=money(g.income, base),
-                fees=money(g.fees, base),
-                total=money(g.absolute, base),
-                price_effect=money(g.absolute - currency_effect, base),
-                currency_effect=money(currency_effect, base),
+                realized=str(realized),
+                unrealized=str(total - realized - income + fees),
+                income=str(income),
+                fees=str(fees),
+                total=str(total),
+                price_effect=str(total - effect),
+                currency_effect=str(effect),
             ),
             total_return=fraction(g.absolute / invested) if invested > 1e-9 else None,
         )
@@ -285,6 +289,19 @@ def _sale(scope: Scope, c: ClosedLot, local: Amounts, in_base: Amounts) -> schem
         fees_base=str(in_base[2]),
         gain_base=str(in_base[3]),
     )
+
+
+def _money_put_in(series: View, s: int, e: int) -> float:
+    """Money put into the scope over rows ``(s, e]``: the total return's denominator part.
+
+    Each day's flow in, gross of what was taken out that day (a holding's sales, its
+    ``outflows``; a portfolio or account has none): a same-day round trip in one holding
+    divides by what was bought, as the account holding it does.
+    """
+    if e <= s:
+        return 0.0
+    put_in = series.inflows[s + 1 : e + 1] + series.outflows[s + 1 : e + 1]
+    return float(put_in.clip(min=0).sum())
 
 
 def _last_rate(scope: Scope, currency: str) -> float:

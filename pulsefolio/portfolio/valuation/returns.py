@@ -27,11 +27,13 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 from scipy.optimize import brentq
 
 from pulsefolio.core.errors import ValidationFailed
+from pulsefolio.core.money import ZERO
 
 from .lots import FEE, INCOME, AccountLots
 
@@ -223,16 +225,25 @@ def money_weighted_return(
 
 @dataclass(frozen=True, slots=True)
 class Gains:
-    """Base-currency gain over a range and its parts; see the module conventions."""
+    """Base-currency gain over a range and its parts; see the module conventions.
+
+    The series figures are float64; realized, income and fees are exact sums of the lots'
+    Decimal amounts, so that a caller rounds them first and derives ``unrealized`` from the
+    rounded parts (:meth:`rounded_unrealized`).
+    """
 
     start_value: float
     end_value: float
     net_inflow: float
     absolute: float
-    realized: float
-    unrealized: float
-    income: float
-    fees: float
+    realized: Decimal
+    income: Decimal
+    fees: Decimal
+
+    @property
+    def unrealized(self) -> float:
+        """The rest of the gain, unrounded (float): ``absolute - realized - income + fees``."""
+        return self.absolute - float(self.realized + self.income - self.fees)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,20 +274,18 @@ def gains(
     def inside(when: date) -> bool:
         return rng.start < when <= rng.end
 
-    realized = income = fees = 0.0
+    realized = income = fees = ZERO
     for book in books:
         for c in book.closed_lots:
             if (symbol is None or c.symbol == symbol) and inside(c.closed_at.date()):
-                realized += float(c.gain_base)
+                realized += c.gain_base
         for ev in book.events:
             if (symbol is None or ev.symbol == symbol) and inside(ev.executed_at.date()):
                 if ev.kind == INCOME:
-                    income += float(ev.amount_base)
+                    income += ev.amount_base
                 elif ev.kind == FEE:
-                    fees += float(ev.amount_base)
-    absolute = v1 - v0 - flow
-    unrealized = absolute - realized - income + fees
-    return Gains(v0, v1, flow, absolute, realized, unrealized, income, fees)
+                    fees += ev.amount_base
+    return Gains(v0, v1, flow, v1 - v0 - flow, realized, income, fees)
 
 
 def performance(
