@@ -31,7 +31,13 @@ class HistoryManualStore:
         if not symbols:
             return {}
         query = (
-            select(Asset.symbol, PriceHistory.price, PriceHistory.currency, PriceHistory.as_of)
+            select(
+                Asset.symbol,
+                PriceHistory.price,
+                PriceHistory.currency,
+                PriceHistory.as_of,
+                PriceHistory.previous_close,
+            )
             .join(Asset, Asset.id == PriceHistory.asset_id)
             .where(PriceHistory.source == SOURCE, Asset.symbol.in_(set(symbols)))
             .order_by(Asset.symbol, PriceHistory.as_of.desc())
@@ -39,7 +45,10 @@ class HistoryManualStore:
         )
         async with self.engine.connect() as conn:
             rows = await conn.execute(query)
-            return {s: ManualPrice(s, price, currency, as_of) for s, price, currency, as_of in rows}
+            return {
+                s: ManualPrice(s, price, currency, as_of, previous)
+                for s, price, currency, as_of, previous in rows
+            }
 
     async def put(self, prices: Sequence[ManualPrice]) -> None:
         """Record prices (from a CSV import); raises NotFound naming an unknown symbol."""
@@ -49,7 +58,10 @@ class HistoryManualStore:
             raise NotFound(f"no asset {', '.join(missing)}")
         now = datetime.now(UTC)
         rows = [
-            (assets[p.symbol].id, PriceQuote(p.symbol, p.price, p.currency, p.as_of, now, SOURCE))
+            (
+                assets[p.symbol].id,
+                PriceQuote(p.symbol, p.price, p.currency, p.as_of, now, SOURCE, p.previous_close),
+            )
             for p in prices
         ]
         await repository.insert_history(self.engine, rows)

@@ -51,6 +51,7 @@ class ManualPrice(BaseModel):
     price: PriceText
     currency: str | None = None
     as_of: datetime | None = None
+    previous_close: PriceText | None = None  # the close before as_of: gives a day change
 
     @field_validator("currency")
     @classmethod

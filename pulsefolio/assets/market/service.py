@@ -29,6 +29,7 @@ class UnsupportedMediaType(PulsefolioError):
 
 def _manual_quote(assets: Mapping[str, Asset], symbol: str, price: Decimal,
                   currency: str | None, as_of: datetime, now: datetime,
+                  previous_close: Decimal | None = None,
                   ) -> PriceQuote | tuple[str, str]:  # fmt: skip
     """The quote to store for an entered price, or why not as ``(field, reason)``."""
     asset = assets.get(symbol)
@@ -40,7 +41,7 @@ def _manual_quote(assets: Mapping[str, Asset], symbol: str, price: Decimal,
         return "as_of", "as_of is in the future"
     if not in_utc_range(as_of):
         return "as_of", "as_of is out of range"
-    return PriceQuote(symbol, price, asset.currency, as_of, now, MANUAL)
+    return PriceQuote(symbol, price, asset.currency, as_of, now, MANUAL, previous_close)
 
 
 def in_utc_range(moment: datetime) -> bool:
@@ -68,7 +69,8 @@ async def set_manual_prices(loop: RefreshLoop, body: ManualPrices) -> dict[str, 
     errors: dict[str, str] = {}
     quotes: list[PriceQuote] = []
     for index, row in enumerate(body.prices):
-        found = _manual_quote(assets, row.symbol, row.price, row.currency, row.as_of or now, now)
+        found = _manual_quote(assets, row.symbol, row.price, row.currency, row.as_of or now, now,
+                              row.previous_close)  # fmt: skip
         if isinstance(found, PriceQuote):
             quotes.append(found)
         else:
@@ -81,7 +83,8 @@ async def set_manual_prices(loop: RefreshLoop, body: ManualPrices) -> dict[str, 
 
 
 async def import_manual_csv(engine: AsyncEngine, writer: PriceWriter, text: str) -> dict[str, Any]:
-    """Store every price of a CSV file (header ``symbol,price,currency,as_of``) or none.
+    """Store every price of a CSV file (header ``symbol,price,currency,as_of``, optionally
+    ``previous_close``) or none.
 
     Returns what :func:`set_manual_prices` returns. Raises ValidationFailed, with ``fields``
     keyed ``row <line>`` (the header is line 1), naming every bad row in one report: the
@@ -96,7 +99,8 @@ async def import_manual_csv(engine: AsyncEngine, writer: PriceWriter, text: str)
     assets = await repository.assets_by_symbol(engine, [price.symbol for price in prices])
     quotes: list[PriceQuote] = []
     for price in prices:
-        found = _manual_quote(assets, price.symbol, price.price, price.currency, price.as_of, now)
+        found = _manual_quote(assets, price.symbol, price.price, price.currency, price.as_of, now,
+                              price.previous_close)  # fmt: skip
         if isinstance(found, PriceQuote):
             quotes.append(found)
         else:

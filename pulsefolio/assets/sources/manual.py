@@ -5,7 +5,9 @@ entered price per symbol from a store it is given: :class:`InMemoryManualStore` 
 table behind the same two-method protocol elsewhere. ``as_of`` is the time the admin states;
 ``fetched_at`` is when the refresh read it.
 
-CSV files have the header ``symbol,price,currency,as_of`` (any order, case-insensitive).
+CSV files have the header ``symbol,price,currency,as_of`` (any order, case-insensitive), and
+may add ``previous_close`` (the close before ``as_of``, empty for none), which gives the
+holding a day change.
 :func:`parse_manual_csv` checks every row and reports every bad one with its line number and
 reason, beside the well-formed ones, so that an import can check those against their assets too
 and name every bad row at once; the import then stores none, as a bulk import should be all or
@@ -38,6 +40,7 @@ from pulsefolio.core.domain import PriceQuote
 from pulsefolio.core.money import PRICE_NUMERIC, column_problem, is_currency
 
 COLUMNS = ("symbol", "price", "currency", "as_of")
+OPTIONAL = ("previous_close",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class ManualPrice:
     price: Decimal
     currency: str
     as_of: datetime
+    previous_close: Decimal | None = None
     row: int = field(default=0, compare=False)  # its line in a CSV file; 0 when not from one
 
 
@@ -94,8 +98,9 @@ class ManualSource(QuoteSource):
                 results.append(QuoteResult(request, error=error))
                 continue
             quote = PriceQuote(
-                request.symbol, entry.price, entry.currency, entry.as_of, fetched_at, self.name
-            )
+                request.symbol, entry.price, entry.currency, entry.as_of, fetched_at, self.name,
+                entry.previous_close,
+            )  # fmt: skip
             results.append(QuoteResult(request, quote=quote))
         return results
 
@@ -110,8 +115,10 @@ def parse_manual_csv(
         header = [name.strip().lower() for name in next(reader, [])]
     except csv.Error as exc:
         return [], [RowError(1, f"not readable as CSV: {exc}")]
-    if sorted(header) != sorted(COLUMNS):
-        return [], [RowError(1, f"header must be {','.join(COLUMNS)}, got {','.join(header)}")]
+    given = sorted(set(header) - set(OPTIONAL))
+    if given != sorted(COLUMNS) or len(set(header)) != len(header):
+        wanted = f"{','.join(COLUMNS)}[,{','.join(OPTIONAL)}]"
+        return [], [RowError(1, f"header must be {wanted}, got {','.join(header)}")]
     prices: list[ManualPrice] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -155,19 +162,28 @@ def _records(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[st
 def _row(row: dict[str, str], line: int, now: datetime) -> ManualPrice:
     if not row["symbol"]:
         raise ValueError("symbol is empty")
-    try:
-        price = checked_price(row["price"])
-    except SymbolError as exc:
-        raise ValueError(exc.detail) from exc
-    problem = column_problem(price, PRICE_NUMERIC)
-    if problem is not None:
-        raise ValueError(f"price {problem}")
+    price = _price(row["price"], "price")
+    previous = (
+        _price(row["previous_close"], "previous_close") if row.get("previous_close") else None
+    )
     if not is_currency(row["currency"]):
         raise ValueError(f"currency must be a three-letter code, got {row['currency'][:10]!r}")
     as_of = _as_of(row["as_of"])
     if as_of > now + timedelta(minutes=5):
         raise ValueError("as_of is in the future")
-    return ManualPrice(row["symbol"], price, row["currency"], as_of, line)
+    return ManualPrice(row["symbol"], price, row["currency"], as_of, previous, line)
+
+
+def _price(text: str, name: str) -> Decimal:
+    """A positive price that fits the price column; ValueError naming ``name`` otherwise."""
+    try:
+        price = checked_price(text, name)
+    except SymbolError as exc:
+        raise ValueError(exc.detail) from exc
+    problem = column_problem(price, PRICE_NUMERIC)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return price
 
 
 def _as_of(text: str) -> datetime:

@@ -5,7 +5,9 @@ Conventions
 * ``fx`` maps a currency to units of the base currency per unit of it; the base currency
   is 1 whether given or not. ``cost_base`` comes from the lots (trade-date rates).
 * Day change is ``(price - previous_close) * quantity``, converted at today's rate; a quote
-  without a previous close has no day change (zero, percent ``None``).
+  without a previous close has no day change (zero, percent ``None``). The portfolio's
+  percent is its day change over the value less it, ``None`` when no holding has a previous
+  close (a holding without one counts as unchanged beside others that have one).
 * Unrealized gain is ``value - cost`` (purchase fees are inside cost), and in base currency
   splits into price and currency effects (:mod:`.currency`).
 * Weights are shares of the total base value, unrounded; cash counts as an asset class
@@ -161,7 +163,7 @@ def value_portfolio(
         cash_base=cash_base,
         value_base=total,
         day_change_base=day,
-        day_change_pct=day / previous if previous else None,
+        day_change_pct=day / previous if previous and _any_previous_close(rows) else None,
         cost_base=sum((r.cost_base for r in rows), ZERO),
         unrealized_base=sum((r.unrealized_base for r in rows), ZERO),
         price_effect=sum((r.price_effect for r in rows), ZERO),
@@ -170,6 +172,11 @@ def value_portfolio(
         by_currency=_allocate(((s[1], s[3]) for s in slices), total),
         by_account=_allocate(((s[2], s[3]) for s in slices), total),
     )
+
+
+def _any_previous_close(rows: Iterable[HoldingValue]) -> bool:
+    """Whether any holding has a previous close: without one there is no day to compare."""
+    return any(r.previous_close is not None for r in rows)
 
 
 def _quote(p: Position, prices: Mapping[str, PriceQuote]) -> PriceQuote:

@@ -118,6 +118,26 @@ class TestAdminRoutes:
         assert (quote["price"], quote["currency"], quote["source"]) == ("250000.50", "EUR",
                                                                          "manual")  # fmt: skip
 
+    async def test_manual_prices_with_previous_close(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = bearer(settings, Role.ADMIN)
+        body = {"prices": [{"symbol": "HOUSE", "price": "102", "previous_close": "100",
+                            "as_of": "2025-06-30T16:00:00Z"}]}  # fmt: skip
+        done = await api.put("/api/v1/market/manual-prices", json=body, headers=admin)
+        assert done.status_code == 200, done.text
+        quote = (await api.get("/api/v1/market/quotes/HOUSE")).json()
+        assert (quote["price"], quote["previous_close"]) == ("102", "100")
+        # the manual source serves it on a refresh with its previous close too
+        await api.post("/api/v1/market/refresh?wait=true", headers=admin)
+        query = select(PriceHistory.price, PriceHistory.previous_close).where(
+            PriceHistory.source == "manual")  # fmt: skip
+        async with engine.connect() as conn:
+            stored = {(Decimal(p), Decimal(c)) for p, c in await conn.execute(query)}
+        assert stored == {(Decimal(102), Decimal(100))}
+        bad = {"prices": [{"symbol": "HOUSE", "price": "102", "previous_close": "-1"}]}
+        answer = await api.put("/api/v1/market/manual-prices", json=bad, headers=admin)
+        assert answer.status_code == 422
+        assert list(answer.json()["fields"]) == ["prices.0.previous_close"]
+
     async def test_manual_prices_validated(self, api, settings) -> None:  # type: ignore[no-untyped-def]
         rows = [
             {"symbol": "HOUSE", "price": 12.5},  # a JSON number, not a string
@@ -189,6 +209,19 @@ class TestManualPricesCsv:
         assert (quote["price"], quote["currency"], quote["source"]) == ("250000.50", "EUR",
                                                                          "manual")  # fmt: skip
         assert quote["as_of"].startswith("2025-06-30T00:00:00")
+
+    async def test_previous_close_column(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
+        admin = {**bearer(settings, Role.ADMIN), **CSV}
+        text = "symbol,price,currency,as_of,previous_close\nHOUSE,250000,EUR,2025-06-30,249000\n"
+        done = await api.post(CSV_PATH, content=text, headers=admin)
+        assert done.status_code == 200, done.text
+        quote = (await api.get("/api/v1/market/quotes/HOUSE")).json()
+        assert (quote["price"], quote["previous_close"]) == ("250000", "249000")
+        bad = "symbol,price,currency,as_of,previous_close\nHOUSE,250001,EUR,2025-07-01,0\n"
+        answer = await api.post(CSV_PATH, content=bad, headers=admin)
+        assert answer.status_code == 422
+        assert "previous_close" in answer.json()["fields"]["row 2"]
+        assert await manual_history(engine) == [(Decimal("250000"), "EUR")]
 
     async def test_one_bad_row_writes_nothing(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
         admin = {**bearer(settings, Role.ADMIN), **CSV}
