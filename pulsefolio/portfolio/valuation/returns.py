@@ -229,7 +229,7 @@ class Gains:
 
     The series figures are float64; realized, income and fees are exact sums of the lots'
     Decimal amounts, so that a caller rounds them first and derives ``unrealized`` from the
-    rounded parts (:meth:`rounded_unrealized`).
+    rounded parts (as the performance route does).
     """
 
     start_value: float

@@ -21,6 +21,11 @@ MakeAsset = Callable[..., Awaitable[int]]
 TODAY = datetime.now(UTC).date()
 
 
+def custom(start: date, end: date) -> str:
+    """The query of a custom range from ``start`` (excluded) to ``end``."""
+    return f"range=custom&start={start}&end={end}"
+
+
 def at(day: date, hour: int = 15) -> str:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC).isoformat()
 

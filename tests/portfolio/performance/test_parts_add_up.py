@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal as D
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .test_endpoints import account, at, post, prices
+from .test_endpoints import MakeAsset, MakeUser, account, at, custom, post, prices
 
-MakeUser = Callable[..., Awaitable[Any]]
-MakeAsset = Callable[..., Awaitable[int]]
 D0 = date(2025, 3, 3)
-
-
-def custom(start: date, end: date) -> str:
-    return f"range=custom&start={start}&end={end}"
 
 
 async def test_unrealized_is_what_the_rounded_parts_leave(

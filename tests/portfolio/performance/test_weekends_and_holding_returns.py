@@ -3,22 +3,14 @@ holding's TWR on sale days, through the API; figures worked by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .test_endpoints import account, at, post, prices, rates
+from .test_endpoints import MakeAsset, MakeUser, account, at, custom, post, prices, rates
 
-MakeUser = Callable[..., Awaitable[Any]]
-MakeAsset = Callable[..., Awaitable[int]]
 FRI, SAT, SUN, MON, TUE = (date(2024, 1, d) for d in (5, 6, 7, 8, 9))
-
-
-def custom(start: date, end: date) -> str:
-    return f"range=custom&start={start}&end={end}"
 
 
 async def test_purchase_on_a_saturday_is_valued_at_fridays_close(
