@@ -10,6 +10,7 @@ import psutil
 
 LOADS = (
     ("gateway_ceiling", "1 Gateway ceiling (Envoy direct response)"),
+    ("bare_ceiling", "1b Bare ASGI ceiling (same server, via Envoy)"),
     ("python_ceiling", "2 Python ceiling (fixed body via Envoy)"),
     ("portfolio_reads", "3 GET /api/v1/portfolio"),
     ("naive_baseline", "4 Naive baseline (PostgreSQL per request)"),
@@ -40,6 +41,7 @@ def ratios(figures: dict[str, Any]) -> dict[str, float | None]:
     rps = {key: figures[key]["rps"] for key, _ in LOADS}
     reval = figures["revaluation"]
     return {
+        "reads_vs_bare_ceiling": _ratio(rps["portfolio_reads"], rps["bare_ceiling"]),
         "reads_vs_python_ceiling": _ratio(rps["portfolio_reads"], rps["python_ceiling"]),
         "python_vs_gateway_ceiling": _ratio(rps["python_ceiling"], rps["gateway_ceiling"]),
         "reads_vs_naive": _ratio(rps["portfolio_reads"], rps["naive_baseline"]),

@@ -25,6 +25,7 @@ from pulsefolio.bench.stack import LOAD_FILE
 from pulsefolio.core.settings import Settings, load_settings
 from pulsefolio.core.tokens import issue_access_token
 from pulsefolio.runtime.ports import PortPicker
+from pulsefolio.runtime.servers import envoy
 from pulsefolio.runtime.services import settings_env
 
 TOKEN_SAMPLE = 50_000
@@ -89,6 +90,77 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class BareCeiling:
+    """K bare ASGI processes (:mod:`.bare`) behind an Envoy of their own, configured as the
+    platform's gateway is, with the bare processes in the portfolio instances' place."""
+
+    def __init__(self, settings: Settings, size: int, work: Path) -> None:
+        picker = PortPicker()
+        self.settings = settings.model_copy(
+            update={
+                "data_dir": work / "bare",
+                "portfolio_port": picker.run(settings.portfolio_instances),
+                "gateway_port": picker.one(),
+                "gateway_admin_port": picker.one(),
+            }
+        )
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (work / "bare.log").open("ab")
+
+        def start(argv: list[str], cwd: Path | None = None) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        bare = [sys.executable, "-m", "pulsefolio.bench.bare", "--size", str(size), "--port"]
+        self.processes = [start([*bare, str(p)]) for p in self.settings.portfolio_ports()]
+        gateway = envoy.spec(self.settings, name="bare-envoy")
+        gateway.init()
+        self.processes.append(start(list(gateway.argv), gateway.cwd))
+        self.url = f"http://127.0.0.1:{self.settings.gateway_port}"
+        deadline = time.monotonic() + 60
+        while not self._serving():
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
+                self.stop()
+                raise RuntimeError(
+                    f"the bare ceiling did not start:\n{(work / 'bare.log').read_text()}"
+                )
+            time.sleep(0.2)
+
+    def _serving(self) -> bool:
+        """Every bare process healthy in Envoy's eyes (its health checks pass)."""
+        try:
+            clusters = httpx.get(
+                f"http://127.0.0.1:{self.settings.gateway_admin_port}/clusters", timeout=1
+            ).text
+        except httpx.HTTPError:
+            return False
+        healthy = [
+            line
+            for line in clusters.splitlines()
+            if line.startswith("portfolio::") and line.endswith("::health_flags::healthy")
+        ]
+        return len(healthy) == self.settings.portfolio_instances
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _answer_size(gateway: str, token: str) -> int:
+    answer = httpx.get(
+        gateway + "/api/v1/portfolio", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    answer.raise_for_status()
+    return len(answer.content)
 
 
 def _tokens(settings: Settings, users: int, path: Path) -> list[str]:
@@ -161,6 +233,16 @@ def run(
             wrk.run(gateway + path, warm_up, lua, work / "tokens.txt")
         say("measuring the gateway ceiling …")
         figures["gateway_ceiling"] = wrk.run(gateway + "/bench/fixed", duration, lua).as_dict()
+        say("measuring the bare ASGI ceiling …")
+        bare = BareCeiling(settings, _answer_size(gateway, tokens[0]), work)
+        try:
+            url = bare.url + "/api/v1/portfolio"
+            if warm_up:
+                wrk.run(url, warm_up, lua, work / "tokens.txt")
+            figures["bare_ceiling"] = wrk.run(url, duration, lua, work / "tokens.txt").as_dict()
+        finally:
+            bare.stop()
+        say(f"  {figures['bare_ceiling']}")
         for key, path in routes.items():
             say(f"measuring {path} …")
             figures[key] = wrk.run(gateway + path, duration, lua, work / "tokens.txt").as_dict()

@@ -4,11 +4,15 @@ figures (requests, errors, latency percentiles including p99.9) as one JSON line
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-WRK = "/usr/bin/wrk"
+MISSING = (
+    "the benchmark needs wrk, the HTTP load generator, on PATH: install it with "
+    "`apt-get install wrk` (`python3 run.py test` installs it when run as root)"
+)
 THREADS = 1
 CONNECTIONS = 32
 MARK = "BENCH_JSON "
@@ -53,6 +57,10 @@ class Load:
         return asdict(self)
 
 
+def find() -> str | None:
+    return shutil.which("wrk")
+
+
 def script(directory: Path) -> Path:
     path = directory / "bench.lua"
     path.write_text(SCRIPT)
@@ -64,9 +72,12 @@ def run(
     threads: int = THREADS, connections: int = CONNECTIONS,
 ) -> Load:  # fmt: skip
     """Drive ``url`` for ``seconds`` with wrk; ``tokens`` (one per line) become Bearer headers."""
+    binary = find()
+    if binary is None:
+        raise RuntimeError(MISSING)
     argv = [
-        WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-        "-s", str(lua), url,
+        binary, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+        "--timeout", "5s", "-s", str(lua), url,
     ]  # fmt: skip
     if tokens is not None:
         argv += ["--", str(tokens)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pulsefolio.bench import report
+from pulsefolio.bench import report, wrk
 from pulsefolio.bench.run import run
 
 
@@ -27,8 +27,10 @@ def bench(
     users: int, instances: int, duration: float, refreshes: int, warm_up: float, out: Path | None
 ) -> None:
     """Start the whole stack on a temporary data directory with USERS synthetic users, measure
-    gateway and Python ceilings, portfolio reads, the naive baseline, propagation, revaluation
-    and memory, print one table with the ratios, and stop everything."""
+    gateway, bare ASGI and Python ceilings, portfolio reads, the naive baseline, propagation,
+    revaluation and memory, print one table with the ratios, and stop everything."""
+    if wrk.find() is None:
+        raise click.ClickException(wrk.MISSING)
     figures = run(
         users, instances, duration, refreshes=refreshes, warm_up=warm_up,
         say=lambda m: click.echo(m, err=True),

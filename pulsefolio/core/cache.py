@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.domain import FxRate, PriceQuote
 from pulsefolio.core.events import decode_fx, decode_quote, encode_fx, encode_quote
+from pulsefolio.core.tasks import in_background
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -211,10 +212,5 @@ class CacheWatch:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[CacheWatch]:
-        task = asyncio.create_task(self.run(), name="cache-watch")
-        try:
+        async with in_background(self.run(), "cache-watch"):
             yield self
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task

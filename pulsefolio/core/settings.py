@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         description="Seconds between pings on a quiet live stream; clients replace a stream "
         "silent for 2.5 of them.",
     )
+    answer_cache_mb: int = Field(
+        128,
+        ge=0,
+        description="Memory per portfolio instance for serialised portfolio answers; 0: none.",
+    )
     log_level: str = Field("INFO", description="Log level of every service.")
     bench_mode: bool = Field(
         False, description="Adds the benchmark routes (gateway /bench/fixed, /api/v1/bench/*)."

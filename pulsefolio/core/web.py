@@ -201,11 +201,25 @@ def configure_logging(level: str, name: str) -> None:
         logging.getLogger(data_logger).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+def run_server(app: Any, host: str, port: int, log_level: str) -> None:
+    """Serve an ASGI app as every service is served: uvicorn with uvloop and httptools."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level=log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
 def serve(name: str, build: Callable[[], FastAPI], port: int) -> int:
     """Run a service's app on ``port`` with uvloop and httptools; exit 2 on bad settings."""
     import sys
-
-    import uvicorn
 
     from pulsefolio.core.errors import ConfigurationError
     from pulsefolio.core.settings import load_settings, require_servers
@@ -218,14 +232,5 @@ def serve(name: str, build: Callable[[], FastAPI], port: int) -> int:
     except ConfigurationError as exc:
         print(f"{name}: {exc.detail}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    run_server(app, settings.host, port, settings.log_level)
     return 0

@@ -17,6 +17,7 @@ from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import install_error_handlers
 from pulsefolio.portfolio.accounts.endpoints import router as accounts_router
 from pulsefolio.portfolio.assets.endpoints import router as assets_router
+from pulsefolio.portfolio.auth.changes import identity_changes
 from pulsefolio.portfolio.auth.endpoints import router as auth_router
 from pulsefolio.portfolio.auth.passwords import Passwords
 from pulsefolio.portfolio.benchmode.endpoints import router as benchmode_router
@@ -27,6 +28,7 @@ from pulsefolio.portfolio.imports.endpoints import router as imports_router
 from pulsefolio.portfolio.live import live_service
 from pulsefolio.portfolio.performance.endpoints import router as performance_router
 from pulsefolio.portfolio.portfolios.endpoints import router as portfolios_router
+from pulsefolio.portfolio.portfolios.fast import FastPortfolioReads
 from pulsefolio.portfolio.positions.endpoints import router as positions_router
 from pulsefolio.portfolio.positions.events import position_relay
 from pulsefolio.portfolio.resources import open_resources
@@ -59,6 +61,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, instance_id))
+            await stack.enter_async_context(identity_changes(resources))
             await stack.enter_async_context(position_relay(resources.engine, resources.stream))
             live = await stack.enter_async_context(live_service(resources))
             await stack.enter_async_context(
@@ -78,6 +81,7 @@ def create_app(
     mount_api_docs(app, "/api/v1/docs")
     app.state.passwords = Passwords(password_hasher)
     install_error_handlers(app)
+    app.add_middleware(FastPortfolioReads)
     for router in ROUTERS:
         app.include_router(router)
     return app

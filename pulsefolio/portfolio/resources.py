@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -31,6 +31,7 @@ from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.core.db.engine import create_engine
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.stream import Stream, connect_stream
+from pulsefolio.portfolio.auth.cache import VerifiedTokens
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Resources:
     cache: PriceCache
     stream: Stream
     read_engine: AsyncEngine | None = None
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
     async def session(self, method: str, user_id: int | None) -> AsyncSession:
         """A session for one request with ``method`` by user ``user_id`` (None: anonymous)."""

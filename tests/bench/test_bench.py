@@ -44,8 +44,34 @@ def test_tiny_run_produces_every_figure(tmp_path: Path) -> None:
     assert all(mb > 20 for mb in figures["memory_mb"].values())
     assert all(v is not None and math.isfinite(v) for v in figures["ratios"].values())
     table = done.stdout
-    for label in ("Gateway ceiling", "Python ceiling", "/api/v1/portfolio", "Naive", "Propagation",
-                  "Revaluation", "Resident memory", "reads_vs_naive"):  # fmt: skip
+    labels = (
+        "Gateway ceiling",
+        "Bare ASGI ceiling",
+        "Python ceiling",
+        "/api/v1/portfolio",
+        "Naive",
+        "Propagation",
+        "Revaluation",
+        "Resident memory",
+        "reads_vs_bare",
+    )
+    for label in labels:
         assert label in table, label
     work = re.search(r" on (\S+) …", done.stderr)
     assert work is not None and not Path(work.group(1)).exists()  # stopped and cleaned up
+
+
+def test_without_wrk_one_line_says_how_to_install_it(tmp_path: Path) -> None:
+    """A machine without wrk gets one line naming the package, not a traceback."""
+    python_only = tmp_path / "bin"
+    python_only.mkdir()
+    (python_only / "python").symlink_to(sys.executable)
+    done = subprocess.run(
+        [sys.executable, "-m", "pulsefolio.cli.main", "bench", "--users", "10"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={"PATH": str(python_only), "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "apt-get install wrk" in lines[0] and "Traceback" not in done.stderr

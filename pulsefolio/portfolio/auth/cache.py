@@ -1,11 +1,13 @@
 """Who a token belongs to, remembered for a few seconds so that requests skip the database.
 
-An access token is a signed JWT, verified in-process on every request (signature, expiry, type);
-only the user row behind it is cached, keyed by user id. A personal API token (``pf_...``) is
-looked up by its hash and cached under that hash. Entries live :data:`TTL_SECONDS`, so a user
-deleted or a token revoked through another instance (or straight in the database) is refused
-at most that long afterwards. Through this instance's own ORM sessions, a committed change to a
-user or an API token drops its entries at once (:func:`_forget_committed`).
+An access token is a signed JWT, verified once (:class:`VerifiedTokens`); the user row behind it
+is cached, keyed by user id. A personal API token (``pf_...``) is looked up by its hash and
+cached under that hash. Through this instance's own ORM sessions, a committed change to a user
+or an API token drops its entries at once (:func:`_forget_committed`); a change anywhere else
+(another instance, or straight in the database) reaches every instance as a PostgreSQL
+notification (:mod:`.changes`). While that notification channel is up entries live
+:data:`LISTENING_TTL_SECONDS`; while it is down, :data:`TTL_SECONDS`, so a user deleted or a
+token revoked elsewhere is refused at most that long afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sqlalchemy.orm import Session
 from pulsefolio.core.db.models import ApiToken, User
 
 TTL_SECONDS = 5.0
+# While this process hears every change (:mod:`.changes`), an entry is only a backstop's age.
+LISTENING_TTL_SECONDS = 300.0
 MAX_ENTRIES = 200_000
 _DIRTY = "pf_auth_dirty"
 
@@ -32,6 +36,7 @@ class AuthCache:
 
     ttl: float
     max_entries: int = MAX_ENTRIES
+    listening: bool = False
     _entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _by_user: dict[int, set[str]] = field(default_factory=dict)
 
@@ -44,10 +49,13 @@ class AuthCache:
             return None
         return entry[1]
 
-    def put(self, key: str, user_id: int, value: Any) -> None:
+    def put(self, key: str, user_id: int, value: Any, *, lasting: bool = True) -> None:
+        """``lasting=False`` keeps the entry the short time even while listening (a personal
+        token's lookup also records its last use, to the minute)."""
         if len(self._entries) >= self.max_entries:
             self.clear()
-        self._entries[key] = (time.monotonic() + self.ttl, value)
+        ttl = LISTENING_TTL_SECONDS if self.listening and lasting else self.ttl
+        self._entries[key] = (time.monotonic() + ttl, value)
         self._by_user.setdefault(user_id, set()).add(key)
 
     def forget_user(self, user_id: int) -> None:
@@ -60,6 +68,33 @@ class AuthCache:
     def clear(self) -> None:
         self._entries.clear()
         self._by_user.clear()
+
+
+@dataclass(slots=True)
+class VerifiedTokens:
+    """Access tokens whose signature was checked, with their user and expiry (epoch seconds).
+
+    Verifying a JWT (base64, JSON, HMAC) costs more than the rest of a cached read; a token
+    cannot change, so its verdict holds until it expires. Revocation works on the user behind
+    it (:class:`AuthCache`), not here.
+    """
+
+    max_entries: int = MAX_ENTRIES
+    _entries: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def user_id(self, token: str) -> int | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if entry[1] <= time.time():
+            del self._entries[token]
+            return None
+        return entry[0]
+
+    def put(self, token: str, user_id: int, expires: float) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token] = (user_id, expires)
 
 
 def user_key(user_id: int) -> str:

@@ -92,7 +92,7 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
         hashed = repository.token_hash(token)
         key = api_token_key(hashed)
     else:
-        user_id = verify_access_token(resources.settings, token).user_id
+        user_id = _verified_user(resources, token)
         key = user_key(user_id)
     cached: CurrentUser | None = cache.get(key)
     if cached is not None:
@@ -110,7 +110,37 @@ async def authenticate(resources: Resources, token: str) -> CurrentUser:
     if "token_id" in row:
         await _note_api_token_use(resources, row)
     found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
-    cache.put(key, found.id, found)
+    cache.put(key, found.id, found, lasting="token_id" not in row)
+    return found
+
+
+def _verified_user(resources: Resources, token: str) -> int:
+    """The user of a valid access token, checked once per token; raises Unauthorized."""
+    user_id = resources.verified.user_id(token)
+    if user_id is None:
+        claims = verify_access_token(resources.settings, token)
+        user_id = claims.user_id
+        resources.verified.put(token, user_id, claims.expires_at.timestamp())
+    return user_id
+
+
+def known_caller(resources: Resources, authorization: str) -> CurrentUser | None:
+    """The caller behind an ``Authorization`` header when that needs no I/O: a verified access
+    token whose user is cached. None otherwise (the full path then decides, and may refuse)."""
+    from pulsefolio.portfolio.auth import repository
+
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    if token.startswith(API_TOKEN_PREFIX):
+        key = api_token_key(repository.token_hash(token))
+    else:
+        user_id = resources.verified.user_id(token)
+        if user_id is None:
+            return None
+        key = user_key(user_id)
+    found: CurrentUser | None = cache_for(resources.engine).get(key)
     return found
 
 

@@ -6,7 +6,8 @@
   the size of a typical answer and carries nobody's data.
 * ``GET /api/v1/bench/naive``: the caller's portfolio computed from PostgreSQL alone.
 * ``GET /api/v1/bench/status`` (admins): this instance's engine state (users, batches applied,
-  and the oldest price included in the last finished revaluation), polled to time propagation.
+  the oldest price included in the last finished revaluation, polled to time propagation, and
+  the answer cache's entries, bytes, hits and misses).
 * ``POST /api/v1/bench/revalue`` (admins): times a full revaluation beside a bare sparse
   product; it holds the event loop for as long, so no user may call it.
 """
@@ -45,11 +46,11 @@ async def fixed(request: Request, user: CurrentUserDep) -> Response:
         live: Live = request.state.live
         book = await live.book(user.id)
         size = len(orjson.dumps(live.value(book, user.base_currency).body()))
-        body = request.app.state.bench_fixed = _filler(size)
+        body = request.app.state.bench_fixed = filler(size)
     return _json(body)
 
 
-def _filler(size: int) -> bytes:
+def filler(size: int) -> bytes:
     """A JSON object of ``size`` bytes holding only a run of one letter."""
     shell = len(orjson.dumps({"fixed": ""}))
     return orjson.dumps({"fixed": "x" * max(size - shell, 0)})
@@ -73,6 +74,12 @@ async def status(request: Request, _: AdminDep) -> dict[str, object]:
         "users": len(live.engine.bulk.user_ids) + len(live.engine.overlay),
         "batches": live.batches,
         "oldest_price_as_of": None if oldest is None else oldest.isoformat(),
+        "answers": {
+            "entries": len(live.answers),
+            "bytes": live.answers.size,
+            "hits": live.answers.hits,
+            "misses": live.answers.misses,
+        },
     }
 
 

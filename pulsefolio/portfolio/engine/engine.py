@@ -65,6 +65,7 @@ class Engine:
         self.board = board
         self.bulk = bulk
         self.overlay: dict[int, UserBook] = {}
+        self.user_versions: dict[int, int] = {}  # bumped by each reload of a user's positions
         self._overlay_by_asset: dict[int, set[int]] = {}
         self._overlay_accounts: dict[int, int] = {}
         rows = len(bulk.user_ids)
@@ -206,6 +207,7 @@ class Engine:
             self.bulk.zero_row(row)
             self.value_usd[row] = self.previous_usd[row] = self.cost_usd[row] = 0.0
         self.overlay[book.user_id] = book
+        self.user_versions[book.user_id] = self.user_versions.get(book.user_id, 0) + 1
         for h in book.holdings:
             self._overlay_by_asset.setdefault(h.asset, set()).add(book.user_id)
         for a in book.accounts:

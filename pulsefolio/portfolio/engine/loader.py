@@ -207,7 +207,7 @@ async def _fx(pg: asyncpg.Connection, board: PriceBoard, cache: PriceCache) -> N
     for r in await pg.fetch(LATEST_FX):
         pair = r["base"] + r["quote"]
         if pair not in board.fx:
-            board.fx[pair] = HeldRate(r["rate"], r["as_of"], r["source"], DATABASE)
+            board.set_rate(pair, HeldRate(r["rate"], r["as_of"], r["source"], DATABASE))
 
 
 def _accounts(rows: Sequence[asyncpg.Record]) -> tuple[Accounts, np.ndarray, np.ndarray, list[str]]:

@@ -99,11 +99,38 @@ class PriceBoard:
         self.fx: dict[str, HeldRate] = {}
         self.cash: dict[int, str] = {}  # board index of each cash pseudo-asset -> currency
         self._cash_index: dict[str, int] = {}
-        self.cache_down = False
+        self._cache_down = False
+        self.version = 0
+        self._moved_all = 0
+        self._quote_version: list[int] = []
         self.add_assets(assets)
 
     def __len__(self) -> int:
         return len(self.assets)
+
+    def _moved(self, idx: int | None = None) -> None:
+        """Count one change: of asset ``idx``'s quote, or of what every answer depends on."""
+        self.version += 1
+        if idx is None:
+            self._moved_all = self.version
+        else:
+            self._quote_version[idx] = self.version
+
+    def unchanged_since(self, version: int, assets: Iterable[int]) -> bool:
+        """Whether nothing an answer over ``assets`` (board indexes) shows has changed since
+        :attr:`version` was ``version``: their quotes, the FX table and the prices' origin."""
+        seen = self._quote_version
+        return self._moved_all <= version and all(seen[i] <= version for i in assets)
+
+    @property
+    def cache_down(self) -> bool:
+        return self._cache_down
+
+    @cache_down.setter
+    def cache_down(self, down: bool) -> None:
+        if down != self._cache_down:
+            self._cache_down = down
+            self._moved()
 
     def add_assets(self, assets: Iterable[AssetInfo]) -> list[int]:
         """Register assets not yet known; return their indexes."""
@@ -113,6 +140,7 @@ class PriceBoard:
             self.by_symbol[asset.symbol] = len(self.assets)
             self.assets.append(asset)
             self.quotes.append(None)
+            self._quote_version.append(self.version)
         self.price_f = np.concatenate([self.price_f, np.zeros(len(fresh))])
         self.previous_f = np.concatenate([self.previous_f, np.zeros(len(fresh))])
         return [self.index[a.id] for a in fresh]
@@ -127,6 +155,7 @@ class PriceBoard:
         self.index[info.id] = idx
         self.assets.append(info)
         self.quotes.append(None)
+        self._quote_version.append(self.version)
         self.price_f = np.append(self.price_f, 0.0)
         self.previous_f = np.append(self.previous_f, 0.0)
         self.set_quote(idx, Quote(ONE, ONE, currency, CASH_AS_OF, CASH_SOURCE, CACHE))
@@ -144,6 +173,7 @@ class PriceBoard:
         if held is not None and held.as_of >= quote.as_of:
             return False
         self.quotes[idx] = quote
+        self._moved(idx)
         self.price_f[idx] = float(quote.price)
         previous = quote.previous_close if quote.previous_close is not None else quote.price
         self.previous_f[idx] = float(previous)
@@ -178,6 +208,7 @@ class PriceBoard:
         if current is not None and current.as_of >= held.as_of:
             return False
         self.fx[pair] = held
+        self._moved()
         return True
 
     def apply_fx(self, rates: Iterable[FxRate], origin: str | None = None) -> bool:
@@ -207,6 +238,7 @@ class PriceBoard:
                 newer += 1
                 continue
             self.fx[r.pair] = HeldRate(r.rate, r.as_of, r.source, origin)
+            self._moved()
         return newer
 
     def _leg(self, frm: str, to: str) -> Decimal | None:

@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from pulsefolio.core.errors import NotFound
 from pulsefolio.core.events import PositionChanged, decode_fx, decode_quote
 from pulsefolio.core.stream import Delivery, Topic
 from pulsefolio.portfolio.engine import Engine, UserBook, load_engine, load_users
 from pulsefolio.portfolio.live.hub import Hub
+from pulsefolio.portfolio.portfolios.answers import AnswerCache
 from pulsefolio.portfolio.portfolios.service import Valuation
 from pulsefolio.portfolio.resources import Resources
 
@@ -48,6 +51,10 @@ class Live:
         self.resources = resources
         self.engine = engine
         self.hub = Hub()
+        settings = resources.settings
+        self.answers = AnswerCache(
+            engine, settings.answer_cache_mb * 2**20, settings.refresh_interval
+        )
         self.batches = 0
         self.revalued_as_of: datetime | None = self.oldest_price()
         self._pending = _Pending()
@@ -66,6 +73,15 @@ class Live:
             refresh_interval=self.resources.settings.refresh_interval,
             account_id=account_id,
         )
+
+    def answer(self, book: UserBook, base: str) -> bytes:
+        """The serialised ``GET /api/v1/portfolio`` answer of ``book``'s user, cached."""
+        body = self.answers.get(book.user_id, base)
+        if body is None:
+            version = self.engine.board.version
+            body = orjson.dumps(self.value(book, base).body())
+            self.answers.put(book, base, body, version)
+        return body
 
     def oldest_price(self) -> datetime | None:
         """The as-of time of the oldest price held: once it passes a refresh's time, every

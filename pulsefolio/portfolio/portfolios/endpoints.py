@@ -26,7 +26,7 @@ async def get_portfolio(request: Request, user: CurrentUserDep) -> Response:
     """All the caller's open accounts, valued in their base currency."""
     live: Live = request.state.live
     book = await live.book(user.id)
-    return _json(live.value(book, user.base_currency))
+    return Response(live.answer(book, user.base_currency), media_type="application/json")
 
 
 @router.get("/accounts/{account_id}/portfolio", response_model=Portfolio)
