@@ -54,7 +54,8 @@ def table(figures: dict[str, Any]) -> str:
     lines = [
         f"pulsefolio bench: {figures['users']:,} users, {figures['instances']} instances, "
         f"wrk {figures['wrk']['threads']} thread / {figures['wrk']['connections']} connections,"
-        f" {figures['duration']} s per load",
+        f" {figures['duration']} s per load, users partitioned: {figures['partition_users']},"
+        f" answer cache {figures['answer_cache_mb']} MB per instance",
         f"{'measure':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'p99.9 ms':>10}{'errors':>8}",
     ]
     for key, label in LOADS:

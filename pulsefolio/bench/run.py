@@ -21,6 +21,7 @@ import psutil
 
 from pulsefolio.bench import propagation, report, wrk
 from pulsefolio.bench.dataset import ADMIN
+from pulsefolio.bench.prime import prime
 from pulsefolio.bench.stack import LOAD_FILE
 from pulsefolio.core.settings import Settings, load_settings
 from pulsefolio.core.tokens import issue_access_token
@@ -37,9 +38,10 @@ PORT_KEYS = (
 )  # fmt: skip
 
 
-def bench_settings(data_dir: Path, instances: int) -> Settings:
+def bench_settings(data_dir: Path, instances: int, **overrides: Any) -> Settings:
     """Settings of the benchmark's platform: private ports, bench mode, no demo seed, no
-    scheduled refresh during the run, tokens outliving the longest run."""
+    scheduled refresh during the run, tokens outliving the longest run; ``overrides`` on top
+    (``partition_users=False``, ``answer_cache_mb=0``: the measured paths without them)."""
     picker = PortPicker()
     ports = {key: picker.one() for key in PORT_KEYS}
     return load_settings(
@@ -52,6 +54,7 @@ def bench_settings(data_dir: Path, instances: int) -> Settings:
         access_token_minutes=24 * 60,
         log_level="WARNING",
         **ports,
+        **overrides,
     )
 
 
@@ -196,15 +199,17 @@ def _revaluation(urls: list[str], admin_token: str) -> dict[str, Any]:
 def run(
     users: int, instances: int, duration: float, *, refreshes: int = REFRESHES,
     warm_up: float = WARM_UP, say: Callable[[str], None] = print, keep: Path | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Run the benchmark; ``keep`` keeps the data directory there instead of a temporary one."""
     work = Path(tempfile.mkdtemp(prefix="pulsefolio-bench-")) if keep is None else keep
-    settings = bench_settings(work / "data", instances)
+    settings = bench_settings(work / "data", instances, **(overrides or {}))
     settings.secret()  # generated now so the tokens minted here verify in the services
     figures: dict[str, Any] = {
         "users": users, "instances": instances, "duration": duration,
         "wrk": {"threads": wrk.THREADS, "connections": wrk.CONNECTIONS},
         "machine": report.machine(),
+        "partition_users": settings.partition_users, "answer_cache_mb": settings.answer_cache_mb,
     }  # fmt: skip
     began = time.monotonic()
     say(f"starting the platform with {users:,} users on {work} …")
@@ -228,6 +233,10 @@ def run(
             "portfolio_reads": "/api/v1/portfolio",
             "naive_baseline": "/api/v1/bench/naive",
         }
+        say(f"reading each of the {len(tokens):,} sampled users' portfolios once …")
+        figures["prime_seconds"] = round(
+            prime(gateway + routes["portfolio_reads"], work / "tokens.txt"), 1
+        )
         say("warming up …")
         for path in routes.values() if warm_up else ():
             wrk.run(gateway + path, warm_up, lua, work / "tokens.txt")

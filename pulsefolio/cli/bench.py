@@ -23,17 +23,25 @@ from pulsefolio.bench.run import run
               help="Seconds of load on each route before measuring.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the figures to this JSON file.")  # fmt: skip
+@click.option("--no-partition", is_flag=True,
+              help="Every instance loads every user, balanced round-robin.")  # fmt: skip
+@click.option("--answer-cache-mb", type=click.IntRange(0), default=None,
+              help="Answer cache per instance (default: the setting's); 0: none.")  # fmt: skip
 def bench(
-    users: int, instances: int, duration: float, refreshes: int, warm_up: float, out: Path | None
-) -> None:
+    users: int, instances: int, duration: float, refreshes: int, warm_up: float, out: Path | None,
+    no_partition: bool, answer_cache_mb: int | None,
+) -> None:  # fmt: skip
     """Start the whole stack on a temporary data directory with USERS synthetic users, measure
     gateway, bare ASGI and Python ceilings, portfolio reads, the naive baseline, propagation,
     revaluation and memory, print one table with the ratios, and stop everything."""
     if wrk.find() is None:
         raise click.ClickException(wrk.MISSING)
+    overrides: dict[str, object] = {"partition_users": not no_partition}
+    if answer_cache_mb is not None:
+        overrides["answer_cache_mb"] = answer_cache_mb
     figures = run(
         users, instances, duration, refreshes=refreshes, warm_up=warm_up,
-        say=lambda m: click.echo(m, err=True),
+        say=lambda m: click.echo(m, err=True), overrides=overrides,
     )  # fmt: skip
     click.echo(report.table(figures))
     if out is not None:

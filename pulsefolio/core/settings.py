@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     )
 
     portfolio_instances: int = Field(2, ge=1, le=64, description="Portfolio-service processes.")
+    partition_users: bool = Field(
+        True,
+        description="Each portfolio instance owns the users whose id mod portfolio_instances is "
+        "its index, and the gateway routes callers to their owner; off: every instance loads "
+        "everyone and the gateway balances round-robin.",
+    )
+    portfolio_shard: int | None = Field(
+        None,
+        ge=0,
+        description="This portfolio instance's index among portfolio_instances (set per "
+        "instance by `up`, or per host); unset: it loads every user.",
+    )
     refresh_interval: float = Field(600.0, gt=0, description="Seconds between price refreshes.")
 
     price_max_deviation: Decimal = Field(
@@ -121,7 +133,7 @@ class Settings(BaseSettings):
         "silent for 2.5 of them.",
     )
     answer_cache_mb: int = Field(
-        128,
+        512,
         ge=0,
         description="Memory per portfolio instance for serialised portfolio answers; 0: none.",
     )

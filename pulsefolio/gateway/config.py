@@ -1,13 +1,15 @@
 """Envoy's bootstrap configuration (v3 API, as JSON-ready dicts) rendered from Settings.
 
 One listener on ``host:gateway_port``. ``/api/v1/market/`` goes to the asset data service;
-everything else (``/api/`` and ``/`` for the dashboard) goes round-robin over the portfolio
-instances. Hosts are health-checked actively and ejected on consecutive failures; a request is
-retried on another host when it never reached a backend (connect failure, refused stream, reset
-before the request was sent), which is safe for every method. Reads, and the writes that carry
-an ``Idempotency-Key`` to a route that honours it, are also retried when the connection broke
-mid-request (an instance killed with the request in flight): the service stores the key with the
-write, so a retry of a write that did commit answers with the first result and writes nothing.
+everything else (``/api/`` and ``/`` for the dashboard) goes to the portfolio instances: to the
+caller's owner while users are partitioned (:mod:`.partition`), round-robin otherwise and for
+requests without a token. Hosts are health-checked actively and ejected on consecutive failures;
+a request is retried on another host when it never reached a backend (connect failure, refused
+stream, reset before the request was sent), which is safe for every method. Reads, and the
+writes that carry an ``Idempotency-Key`` to a route that honours it, are also retried when the
+connection broke mid-request (an instance killed with the request in flight): the service stores
+the key with the write, so a retry of a write that did commit answers with the first result and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import Settings
+from pulsefolio.gateway import partition
 
 HEALTH_PATH = "/api/v1/health"
 MARKET_PREFIX = "/api/v1/market/"
@@ -127,11 +130,27 @@ def _rate_limit(per_minute: int) -> dict[str, Any]:
     }
 
 
+def _partitioned(settings: Settings) -> bool:
+    return settings.partition_users and settings.portfolio_instances > 1
+
+
+def _upstream(settings: Settings, cluster: str) -> dict[str, Any]:
+    """Where a route sends requests: ``cluster``, or for the portfolio service while users are
+    partitioned, the caller's owner as the Lua filter named it (:mod:`.partition`)."""
+    if cluster != "portfolio" or not _partitioned(settings):
+        return {"cluster": cluster}
+    return {"cluster_header": partition.CLUSTER_HEADER, "hash_policy": partition.hash_policy()}
+
+
 def _auth_routes(settings: Settings) -> list[dict[str, Any]]:
     return [
         {
             "match": {"path": path},
-            "route": {"cluster": "portfolio", "timeout": "30s", "retry_policy": _retry_policy()},
+            "route": {
+                **_upstream(settings, "portfolio"),
+                "timeout": "30s",
+                "retry_policy": _retry_policy(),
+            },
             "typed_per_filter_config": {_RATE_LIMIT: _rate_limit(settings.gateway_auth_per_minute)},
             "response_headers_to_add": [_header("Cache-Control", "no-store")],
         }
@@ -153,7 +172,7 @@ def _routes(settings: Settings, bench_mode: bool) -> list[dict[str, Any]]:
         {
             "match": _KEYED_WRITE_MATCH,
             "route": {
-                "cluster": "portfolio",
+                **_upstream(settings, "portfolio"),
                 "timeout": "30s",
                 "retry_policy": _retry_policy(IDEMPOTENT_RETRY_ON),
             },
@@ -177,7 +196,7 @@ def _routes(settings: Settings, bench_mode: bool) -> list[dict[str, Any]]:
                 {
                     "match": match,
                     "route": {
-                        "cluster": cluster,
+                        **_upstream(settings, cluster),
                         "timeout": timeout,
                         "retry_policy": _retry_policy(retry_on),
                     },
@@ -267,6 +286,11 @@ def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, 
                 "name": _RATE_LIMIT,
                 "typed_config": {"@type": _RATE_LIMIT_TYPE, "stat_prefix": "rate_limit"},
             },
+            *(
+                [partition.lua_filter(settings.portfolio_instances)]
+                if _partitioned(settings)
+                else []
+            ),
             {
                 "name": "envoy.filters.http.router",
                 "typed_config": {"@type": _T + "extensions.filters.http.router.v3.Router"},
@@ -293,8 +317,13 @@ def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, 
         "static_resources": {
             "listeners": [listener],
             "clusters": [
-                _cluster("portfolio", settings.portfolio_ports()),
+                portfolio := _cluster("portfolio", settings.portfolio_ports()),
                 _cluster("assets", [settings.asset_port]),
+                *(
+                    partition.owner_clusters(portfolio, settings.portfolio_ports(), "127.0.0.1")
+                    if _partitioned(settings)
+                    else []
+                ),
             ],
         },
     }

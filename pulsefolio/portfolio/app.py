@@ -81,7 +81,8 @@ def create_app(
     mount_api_docs(app, "/api/v1/docs")
     app.state.passwords = Passwords(password_hasher)
     install_error_handlers(app)
-    app.add_middleware(FastPortfolioReads)
+    outermost = app.build_middleware_stack  # the fast path runs before any other middleware
+    app.build_middleware_stack = lambda: FastPortfolioReads(outermost())  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -52,6 +52,8 @@ def portfolio_spec(settings: Settings, index: int) -> ProcessSpec:
     """Portfolio instance ``index`` (0-based), named ``portfolio-<index+1>``."""
     name = f"portfolio-{index + 1}"
     port = settings.portfolio_ports()[index]
+    if settings.partition_users and settings.portfolio_instances > 1:
+        settings = settings.model_copy(update={"portfolio_shard": index})
     return _service_spec(settings, name, "pulsefolio.portfolio", port, "--instance-id", name)
 
 

@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from pulsefolio.core.settings import Settings
+from pulsefolio.core.tokens import issue_access_token
 from pulsefolio.gateway import render_config
 from pulsefolio.gateway.config import KEYED_WRITES
 from pulsefolio.runtime.ports import PortPicker
@@ -225,3 +227,55 @@ class TestThroughEnvoy:
             "/api/v1/accounts/7/transactions",
             "/api/v1/accounts",
         ]
+
+
+def _instance_of(client: httpx.Client, token: str, path: str = "/api/v1/health") -> str:
+    answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["instance"])
+
+
+class TestUsersPartitioned:
+    """Two instances: user ids mod 2 name each caller's owner (p1 owns even ids, p2 odd)."""
+
+    def test_each_caller_reaches_their_owner(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]]
+    ) -> None:
+        settings, _ = gateway
+        even, odd = (issue_access_token(settings, user, "user") for user in (4, 7))
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}") as client:
+            assert {_instance_of(client, even) for _ in range(10)} == {"p1"}
+            assert {_instance_of(client, odd) for _ in range(10)} == {"p2"}
+            # the live stream's token travels in the query string
+            stream = client.get(f"/api/v1/portfolio/stream?access_token={odd}")
+            assert stream.json()["instance"] == "p2"
+            # a client cannot pick the cluster: the filter replaces the header
+            forged = client.get(
+                "/api/v1/health",
+                headers={"Authorization": f"Bearer {even}", "x-pulsefolio-cluster": "assets"},
+            )
+            assert forged.json()["instance"] == "p1"
+            # a personal token carries no user id: its requests stay on one instance
+            script = "pf_" + "s3cr3t" * 6
+            assert len({_instance_of(client, script) for _ in range(10)}) == 1
+            # without a token, round-robin
+            seen = {client.get("/api/v1/health").json()["instance"] for _ in range(10)}
+            assert seen == {"p1", "p2"}
+
+    def test_a_lost_owners_users_move_to_one_other_instance(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]]
+    ) -> None:
+        settings, backends = gateway
+        even = issue_access_token(settings, 4, "user")
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}") as client:
+            assert _instance_of(client, even) == "p1"
+            backends[0].shutdown()
+            backends[0].server_close()
+            deadline = time.monotonic() + 10
+            answered: list[str] = []
+            while time.monotonic() < deadline and answered[-5:] != ["p2"] * 5:
+                response = client.get("/api/v1/health", headers={"Authorization": f"Bearer {even}"})
+                if response.status_code == 200:
+                    answered.append(response.json()["instance"])
+                time.sleep(0.1)
+            assert answered[-5:] == ["p2"] * 5, answered

@@ -198,10 +198,7 @@ class Engine:
         """Install a user's freshly loaded positions (their bulk row, if any, stops counting)."""
         old = self.overlay.get(book.user_id)
         if old is not None:
-            for h in old.holdings:
-                self._overlay_by_asset.get(h.asset, set()).discard(book.user_id)
-            for a in old.accounts:
-                self._overlay_accounts.pop(a.id, None)
+            self._unindex(old)
         row = self.bulk.row(book.user_id)
         if row is not None:
             self.bulk.zero_row(row)
@@ -212,6 +209,23 @@ class Engine:
             self._overlay_by_asset.setdefault(h.asset, set()).add(book.user_id)
         for a in book.accounts:
             self._overlay_accounts[a.id] = book.user_id
+
+    def holds(self, user_id: int) -> bool:
+        """Whether this instance has loaded the user (at start-up or since)."""
+        return user_id in self.overlay or self.bulk.row(user_id) is not None
+
+    def drop_user(self, user_id: int) -> None:
+        """Forget a reloaded user (one this instance does not own, idle for a while)."""
+        old = self.overlay.pop(user_id, None)
+        if old is not None:
+            self._unindex(old)
+            self.user_versions[user_id] = self.user_versions.get(user_id, 0) + 1
+
+    def _unindex(self, book: UserBook) -> None:
+        for h in book.holdings:
+            self._overlay_by_asset.get(h.asset, set()).discard(book.user_id)
+        for a in book.accounts:
+            self._overlay_accounts.pop(a.id, None)
 
     def book(self, user_id: int) -> UserBook | None:
         """A user's exact accounts and positions, or None if this instance never saw them."""

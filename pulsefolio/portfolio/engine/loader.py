@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache
 from pulsefolio.core.money import ZERO
+from pulsefolio.core.partition import Partition
 from pulsefolio.portfolio.engine.engine import Engine
 from pulsefolio.portfolio.engine.positions import (
     NO_COST_BASE,
@@ -244,20 +245,30 @@ def _cash_assets(board: PriceBoard, packed: np.ndarray) -> np.ndarray:
     return indexes[inverse] if len(packed) else np.zeros(0, np.int64)
 
 
-async def load_engine(db: AsyncEngine, cache: PriceCache) -> Engine:
-    """Build the engine: assets, prices, FX, accounts and every open position."""
+def _owned(query: str, part: Partition | None) -> str:
+    """``query`` limited to the users of ``part`` (its WHERE clause is on ``a``, accounts)."""
+    if part is None:
+        return query
+    index, count = int(part.index), int(part.count)
+    clause = f"WHERE a.user_id % {count} = {index} AND "
+    return query.replace("WHERE ", clause, 1)
+
+
+async def load_engine(db: AsyncEngine, cache: PriceCache, part: Partition | None = None) -> Engine:
+    """Build the engine: assets, prices, FX, and the accounts and open positions of every user
+    (of ``part``'s users only, when given)."""
 
     async def work(pg: asyncpg.Connection) -> Engine:
         board = PriceBoard([_asset(r) for r in await pg.fetch(ASSETS)])
         await _prices(pg, board, cache, range(len(board)))
         await _fx(pg, board, cache)
-        accounts, base_users, base_codes, codes = _accounts(await pg.fetch(ACCOUNTS))
+        accounts, base_users, base_codes, codes = _accounts(await pg.fetch(_owned(ACCOUNTS, part)))
         sink, cash_sink = _BinaryRows(), _BinaryRows()
         async with pg.transaction(readonly=True, isolation="repeatable_read"):
-            await pg.copy_from_query(POSITIONS_COPY, output=sink, format="binary")
-            big = await pg.fetch(OVERSIZED)
-            await pg.copy_from_query(CASH_COPY, output=cash_sink, format="binary")
-            big_cash = await pg.fetch(CASH_OVERSIZED)
+            await pg.copy_from_query(_owned(POSITIONS_COPY, part), output=sink, format="binary")
+            big = await pg.fetch(_owned(OVERSIZED, part))
+            await pg.copy_from_query(_owned(CASH_COPY, part), output=cash_sink, format="binary")
+            big_cash = await pg.fetch(_owned(CASH_OVERSIZED, part))
         users, account_ids, asset_ids, quantity_int, cost_int, cost_base_int = sink.columns()
         cash = cash_sink.columns()
         real = {i: idx for i, idx in board.index.items() if i > 0}

@@ -5,6 +5,11 @@ POSITIONS with the durable consumer ``portfolio-{instance_id}``: after a restart
 it stopped, and what was published while it was down is also already in the cache it loaded
 from. Replays are harmless: a quote no newer than the held one is ignored.
 
+With users partitioned (:mod:`pulsefolio.core.partition`) an instance loads only the users it
+owns. The gateway sends it another instance's users only while that one is down: they are
+loaded on their first request and forgotten once idle (:meth:`Live.evict_visitors`). A position
+change of a user it holds is applied; one of any other user is left to whoever holds them.
+
 Per batch: prices and rates go onto the price board at once (requests see them), a position
 change reloads that user from PostgreSQL (one query per batch). Revaluation of the float totals
 runs in a worker thread, off the event loop, in a separate task that takes everything pending
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -27,6 +33,7 @@ import orjson
 
 from pulsefolio.core.errors import NotFound
 from pulsefolio.core.events import PositionChanged, decode_fx, decode_quote
+from pulsefolio.core.partition import Partition, partition_of
 from pulsefolio.core.stream import Delivery, Topic
 from pulsefolio.portfolio.engine import Engine, UserBook, load_engine, load_users
 from pulsefolio.portfolio.live.hub import Hub
@@ -35,6 +42,9 @@ from pulsefolio.portfolio.portfolios.service import Valuation
 from pulsefolio.portfolio.resources import Resources
 
 log = logging.getLogger(__name__)
+# A user of another instance, served here while that instance was down, is forgotten after this
+# long without a request (their owner is back by then, or they left).
+VISITOR_IDLE_SECONDS = 600.0
 
 
 @dataclass
@@ -47,9 +57,11 @@ class _Pending:
 
 
 class Live:
-    def __init__(self, resources: Resources, engine: Engine) -> None:
+    def __init__(self, resources: Resources, engine: Engine, part: Partition | None = None) -> None:
         self.resources = resources
         self.engine = engine
+        self.part = part
+        self._visitors: dict[int, float] = {}  # users of other instances served here: last use
         self.hub = Hub()
         settings = resources.settings
         self.answers = AnswerCache(
@@ -91,6 +103,8 @@ class Live:
 
     async def book(self, user_id: int) -> UserBook:
         """The user's positions from memory; a user this instance never saw is loaded once."""
+        if self.part is not None and not self.part.owns(user_id):
+            self._visitors[user_id] = time.monotonic()
         book = self.engine.book(user_id)
         if book is None:
             [book] = await self._reload([user_id])
@@ -126,6 +140,7 @@ class Live:
         board = self.engine.board
         changed = board.apply_quotes(quotes)
         everyone = board.apply_fx(rates)
+        users = {u for u in users if self.engine.holds(u)}  # others: their owner's, or unseen
         if users:
             await self._reload(sorted(users))
         self.batches += 1
@@ -168,6 +183,22 @@ class Live:
             valuation = self.value(book, book.base_currency)
             self.hub.send(user_id, message(valuation, None if full else changed))
 
+    def evict_visitors(self, idle: float = VISITOR_IDLE_SECONDS) -> list[int]:
+        """Forget the users of other instances not served for ``idle`` seconds (none with an
+        open live stream): they were served here while their owner was down."""
+        cutoff, connected = time.monotonic() - idle, self.hub.users()
+        gone = [u for u, last in self._visitors.items() if last < cutoff and u not in connected]
+        for user in gone:
+            del self._visitors[user]
+            self.engine.drop_user(user)
+            self.answers.forget(user)
+        return gone
+
+    async def evict_loop(self) -> None:
+        while True:
+            await asyncio.sleep(VISITOR_IDLE_SECONDS / 10)
+            self.evict_visitors()
+
     async def run(self) -> None:
         stream = self.resources.stream
         topics = [Topic.PRICES, Topic.FX, Topic.POSITIONS]
@@ -201,11 +232,13 @@ def snapshot(valuation: Valuation) -> dict[str, Any]:
 @asynccontextmanager
 async def live_service(resources: Resources) -> AsyncIterator[Live]:
     """Load the engine, run the consumer for the lifetime of the app, stop it on exit."""
-    engine = await load_engine(resources.engine, resources.cache)
-    live = Live(resources, engine)
+    part = partition_of(resources.settings)
+    engine = await load_engine(resources.engine, resources.cache, part)
+    live = Live(resources, engine, part)
     tasks = [
         asyncio.create_task(live.run(), name=live.consumer_name),
         asyncio.create_task(live.revalue_loop(), name=f"{live.consumer_name}-revalue"),
+        asyncio.create_task(live.evict_loop(), name=f"{live.consumer_name}-evict"),
     ]
     try:
         yield live

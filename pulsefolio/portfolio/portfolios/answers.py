@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pulsefolio.portfolio.engine import Engine, UserBook
 
@@ -98,13 +99,9 @@ class AnswerCache:
         """When the first price still fresh now turns stale (two refresh intervals after its
         as-of time), or :data:`MAX_AGE_SECONDS` from now if that is sooner."""
         now = time.time()
-        soonest = now + MAX_AGE_SECONDS
+        window = 2 * self.refresh_interval
         quotes = self.engine.board.quotes
-        for idx in assets:
-            quote = quotes[idx]
-            if quote is None:
-                continue
-            turns = quote.as_of.timestamp() + 2 * self.refresh_interval
-            if now < turns < soonest:
-                soonest = turns
-        return soonest
+        fresh_after = datetime.fromtimestamp(now - window, UTC)
+        fresh = [q.as_of for i in assets if (q := quotes[i]) is not None and q.as_of > fresh_after]
+        soonest = now + MAX_AGE_SECONDS
+        return min(soonest, min(fresh).timestamp() + window) if fresh else soonest
