@@ -177,18 +177,15 @@ class TransactionService:
         offset: int,
         limit: int,
     ) -> schemas.TransactionListing:
-        """The caller's transactions in every account; ValidationFailed for an account that is
-        not theirs or a range that ends before it starts."""
+        """The caller's transactions in every account; NotFound for an account that is not
+        theirs (as the per-account routes answer), ValidationFailed for a range that ends before
+        it starts."""
         if account_ids:
             own = {
                 account.id for account in await accounts.list(session, user, include_closed=True)
             }
-            foreign = sorted(set(account_ids) - own)
-            if foreign:
-                raise ValidationFailed(
-                    f"account_id: no such account {foreign[0]}",
-                    {"account_id": f"no such account: {foreign[0]}"},
-                )
+            if set(account_ids) - own:
+                raise NotFound("no such account")
         if start is not None and end is not None and end <= start:
             raise ValidationFailed("to: must be after from", {"to": "must be after from"})
         rows, total = await repository.listing(
