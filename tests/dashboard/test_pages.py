@@ -44,11 +44,25 @@ def demo_auth(api: httpx.Client, stack: dict[str, Any]) -> dict[str, str]:
     return login(api, stack["demo_email"], stack["demo_password"])
 
 
+def viewport(driver: WebDriver, width: int, height: int) -> None:
+    """Lay the page out for a ``width`` x ``height`` CSS-pixel screen, as a phone or desktop."""
+    size = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+    wait(driver, lambda d: d.execute_script("return [innerWidth, innerHeight]") == [width, height])
+
+
 @pytest.fixture(scope="module", autouse=True)
 def desktop(browser: WebDriver) -> Iterator[None]:
-    browser.set_window_size(1400, 900)
-    wait(browser, lambda d: d.execute_script("return window.innerWidth") == 1400)
+    viewport(browser, 1400, 900)
     yield
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def settled_screenshot(driver: WebDriver, name: str) -> None:
+    """Save the page once no changed figure is highlighted any more."""
+    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".flash"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / name))
 
 
 def money(amount: str | Decimal | None, currency: str = "USD", signed: bool = False) -> str:
@@ -90,13 +104,11 @@ def page_overflow(driver: WebDriver) -> int:
 
 def on_phone(driver: WebDriver) -> int:
     """How far the page on screen is wider than a 390 x 844 phone (0: not at all)."""
-    driver.set_window_size(390, 844)
+    viewport(driver, 390, 844)
     try:
-        wait(driver, lambda d: d.execute_script("return window.innerWidth") <= 400)
         return page_overflow(driver)
     finally:
-        driver.set_window_size(1400, 900)
-        wait(driver, lambda d: d.execute_script("return window.innerWidth") == 1400)
+        viewport(driver, 1400, 900)
 
 
 def test_signed_out_shows_no_session_controls(browser: WebDriver, stack: dict[str, Any]) -> None:
@@ -145,8 +157,7 @@ def test_overview_fits_and_its_chart_has_axes_and_values(
     wait(browser, lambda d: text_of(d, ".chart-tip .tip-date") == medium_date(first["date"]))
     assert text_of(browser, ".chart-tip .tip-value") == money(first["value"])
     ActionChains(browser).move_to_element(browser.find_element(By.ID, "total-value")).perform()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "overview.png"))
+    settled_screenshot(browser, "overview.png")
     assert console_errors(browser) == []
 
 
@@ -247,7 +258,7 @@ def test_the_transactions_page_filters_sorts_and_pages(
         assert text_of(browser, f"tr[data-tx='{deposit.json()['id']}'] [data-col=amount]") == (
             money("12.34", deposit.json()["currency"])
         )
-        browser.save_screenshot(str(SCREENSHOTS / "transactions.png"))
+        settled_screenshot(browser, "transactions.png")
         assert on_phone(browser) <= 0
     finally:
         api.delete(f"/api/v1/transactions/{deposit.json()['id']}", headers=demo_auth)
@@ -308,7 +319,7 @@ def test_the_holding_page_shows_one_holding_live(
     chart = shown(browser, "#holding-price-chart > figure, #holding-price-chart > .chart-empty")
     assert chart.tag_name == ("figure" if len(prices["points"]) >= 2 else "div")
     shown(browser, "#holding-value-chart > figure", 30)
-    browser.save_screenshot(str(SCREENSHOTS / "holding.png"))
+    settled_screenshot(browser, "holding.png")
 
     new_price = (Decimal(row["price"]) / 2 + Decimal("0.13")).quantize(Decimal("0.01"))
     publish_price(api, stack, held["symbol"], new_price)

@@ -29,7 +29,7 @@ function setText(node, text, highlight) {
 function table(id, caption, headings, rows, empty) {
   if (!rows.length) return h("p", { class: "muted", id }, empty);
   return h("div", { class: "table-scroll" }, h("table", { id },
-    h("caption", {}, caption),
+    h("caption", { class: "visually-hidden" }, caption),
     h("thead", {}, h("tr", {}, headings.map(([t, numeric]) =>
       h("th", { scope: "col", class: numeric ? "num" : null }, t)))),
     h("tbody", {}, rows)));
@@ -79,6 +79,7 @@ class HoldingPage {
       section("holding-tx-h", "Transactions", this.trades),
       section("holding-div-h", "Dividends", this.dividends),
       section("holding-sales-h", "Sales this year", this.sales));
+    window.scrollTo(0, 0); // opened from a row far down the overview
     onLive((message) => this.live(message));
   }
 
