@@ -225,10 +225,10 @@ class Selector:
                 raise SourceUnavailable(f"{name}: {len(results)} results for {len(requests)}")
         except asyncio.CancelledError:
             raise
-        except TimeoutError as exc:
+        except TimeoutError:
             error = SourceUnavailable(f"{name}: no answer within {self.timeout} s")
             self.health.failure(name, error, time.monotonic() - started)
-            log.warning("source %s failed: %s", name, error, exc_info=exc)
+            log.warning("source %s failed: %s", name, error)
             return
         except Exception as exc:
             self.health.failure(name, exc, time.monotonic() - started)

@@ -6,6 +6,10 @@ it gets one trial call, and one more failure shuts it out again. A provider that
 with a ``retry_after`` or rejects our key is shut out at once, since asking again cannot help.
 Per-symbol errors (an unknown ticker) say nothing about the source and do not trip the breaker.
 
+A snapshot's ``state`` says how the source is doing (see :meth:`SourceStatus.state`);
+``healthy`` is that state being ``healthy``, and ``available`` is the breaker letting calls
+through, which a source that never answered still does.
+
 Snapshots are plain dicts so they can be cached in Redis and shown by any asset-service process,
 the CLI and the metrics page alike.
 """
@@ -44,11 +48,23 @@ class SourceStatus:
     latency_avg_seconds: float | None = None
     unhealthy_until: float = 0.0  # monotonic clock
 
+    def state(self, remaining: float) -> str:
+        """``cooling_down`` while shut out; else ``unused`` before any call, ``never_succeeded``
+        after failures only, ``failing`` while its latest calls fail, ``healthy`` otherwise."""
+        if remaining > 0.0:
+            return "cooling_down"
+        if self.successes == 0:
+            return "never_succeeded" if self.failures else "unused"
+        return "failing" if self.consecutive_failures else "healthy"
+
     def snapshot(self, monotonic_now: float, wall_now: datetime) -> dict[str, Any]:
         remaining = max(0.0, self.unhealthy_until - monotonic_now)
+        state = self.state(remaining)
         return {
             "name": self.name,
-            "healthy": remaining == 0.0,
+            "state": state,
+            "healthy": state == "healthy",
+            "available": remaining == 0.0,
             "unhealthy_for_seconds": round(remaining, 3),
             "consecutive_failures": self.consecutive_failures,
             "successes": self.successes,

@@ -91,6 +91,13 @@ async def _status(settings: Settings) -> tuple[list[dict[str, Any]], dict[str, A
         await client.aclose()
 
 
+def _state(row: dict[str, Any]) -> str:
+    state = str(row.get("state", "healthy" if row["healthy"] else "cooling_down"))
+    if state == "cooling_down":
+        return f"shut out {row['unhealthy_for_seconds']:.0f} s"
+    return state.replace("_", " ")
+
+
 def _ago(value: str | None, now: datetime) -> str:
     if not value:
         return "never"
@@ -112,7 +119,7 @@ def sources(cli: CliContext) -> None:
         latency = row["latency_avg_seconds"]
         table.add_row(
             row["name"],
-            "healthy" if row["healthy"] else f"shut out {row['unhealthy_for_seconds']:.0f} s",
+            _state(row),
             _ago(row["last_success"], now),
             str(row["successes"]),
             str(row["failures"]),

@@ -26,6 +26,7 @@ from pulsefolio.cli import (
     soak,
     status,
     up,
+    users,
 )
 from pulsefolio.cli.context import CliContext
 from pulsefolio.core.errors import PulsefolioError
@@ -82,6 +83,7 @@ _COMMANDS = [
     soak.soak,
     bench.bench,
     bench_history.bench_history,
+    users.users,
 ]
 for _command in _COMMANDS:
     main.add_command(_command)

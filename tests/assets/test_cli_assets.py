@@ -17,9 +17,10 @@ from pulsefolio.core.db.models import Asset, PriceHistory
 from pulsefolio.core.domain import AssetClass
 
 
-async def _run(*args: str, data_dir, namespace: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def _run(*args: str, data_dir, namespace: str, **extra_env: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULSEFOLIO_")}
     env["PULSEFOLIO_NAMESPACE"] = namespace
+    env.update(extra_env)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pulsefolio.cli.main", "--data-dir", str(data_dir), *args,
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -55,6 +56,41 @@ class TestAssetsCommand:
         code, out = await _run("assets", "sources", data_dir=data_dir,
                                namespace=settings.namespace)  # fmt: skip
         assert code == 0 and "simulated" in out and "healthy" in out and "last cycle" in out
+
+    async def test_a_stalled_source_is_one_line_before_the_summary(
+        self, tmp_path, settings, seed
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Yahoo's requests go through a local proxy that accepts and never answers, so the
+        source times out for real."""
+        await seed([("AAPL", "USD", AssetClass.STOCK, [("yahoo", "AAPL")]),
+                    ("BND", "USD", AssetClass.BOND, [])])  # fmt: skip
+        data_dir = tmp_path / "platform"
+        data_dir.mkdir()
+        urls = {k: getattr(settings, k) for k in ("database_url", "redis_url", "nats_url")}
+        (data_dir / "ready.json").write_text(json.dumps(urls))
+        held: list[asyncio.StreamWriter] = []
+
+        async def stall(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            held.append(writer)
+
+        server = await asyncio.start_server(stall, "127.0.0.1", 0)
+        proxy = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            code, out = await _run(
+                "assets", "refresh", data_dir=data_dir, namespace=settings.namespace,
+                PULSEFOLIO_SOURCE_TIMEOUT="1", HTTPS_PROXY=proxy, https_proxy=proxy,
+                NO_PROXY="", no_proxy="",
+            )  # fmt: skip
+        finally:
+            server.close()
+            for writer in held:
+                writer.close()
+        assert code == 0, out
+        assert held, "the source never reached the stalling proxy"
+        assert "Traceback" not in out and "CancelledError" not in out, out
+        failures = [line for line in out.splitlines() if "source yahoo failed" in line]
+        assert len(failures) == 1 and "no answer within 1.0 s" in failures[0], out
+        assert "priced 1 of 2 assets" in out and "no price: AAPL" in out, out
 
     async def test_no_platform_is_one_line(self, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
         code, out = await _run("assets", "sources", data_dir=tmp_path,

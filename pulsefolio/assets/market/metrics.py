@@ -55,7 +55,10 @@ def render(
         "source_healthy",
         "gauge",
         "1 if the source may be asked, 0 while shut out.",
-        [({"source": s["name"]}, 1.0 if s["healthy"] else 0.0) for s in sources],
+        [
+            ({"source": s["name"]}, 1.0 if s.get("available", s["healthy"]) else 0.0)
+            for s in sources
+        ],
     )
     out.family(
         "source_last_success_timestamp_seconds",

@@ -1,7 +1,8 @@
-"""``/api/v1/assets``: search (everyone), create and edit (admins)."""
+"""``/api/v1/assets``: search and price history (everyone), create and edit (admins)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -30,6 +31,19 @@ async def get_asset(
     asset_id: int, user: CurrentUserDep, session: SessionDep
 ) -> schemas.AssetDetail:
     return await assets.get(session, asset_id)
+
+
+@router.get("/{asset_id}/prices")
+async def asset_prices(
+    asset_id: int,
+    user: CurrentUserDep,
+    session: SessionDep,
+    start: date | None = None,
+    end: date | None = None,
+) -> schemas.AssetPrices:
+    """The last recorded price of each day (UTC) from ``start`` to ``end`` (default: the year up
+    to today). Prices are market data: any signed-in user may read any asset's."""
+    return await assets.prices(session, asset_id, start, end)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, or_, select
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Row, case, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import Asset, AssetSource
+
+_DAILY_PRICES = text(
+    "SELECT DISTINCT ON (day) day, price, as_of, source FROM ("
+    " SELECT (as_of AT TIME ZONE 'UTC')::date AS day, price, as_of, source FROM price_history"
+    " WHERE asset_id = :asset_id AND as_of >= :since AND as_of < :until) p"
+    " ORDER BY day, as_of DESC, source"
+)
 
 
 def _like(text: str) -> str:
@@ -59,3 +68,13 @@ async def replace_sources(
                 priority=priority,
             )
         )
+
+
+async def daily_prices(
+    session: AsyncSession, asset_id: int, start: date, end: date
+) -> list[Row[tuple[date, object, object, str]]]:
+    """(day, price, as_of, source) of each UTC day from ``start`` to ``end``, oldest first."""
+    since = datetime.combine(start, time(), UTC)
+    until = datetime.combine(end + timedelta(days=1), time(), UTC)
+    params = {"asset_id": asset_id, "since": since, "until": until}
+    return list(await session.execute(_DAILY_PRICES, params))  # type: ignore[arg-type]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulsefolio.core.domain import AssetClass
 from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.portfolio.transactions.decimals import DecimalOut
 
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 
@@ -85,3 +87,21 @@ class Asset(BaseModel):
 
 class AssetDetail(Asset):
     sources: list[AssetSource]
+
+
+class PricePoint(BaseModel):
+    """The last price recorded on a day (UTC), from whichever source gave it."""
+
+    date: date
+    price: DecimalOut
+    as_of: datetime
+    source: str
+
+
+class AssetPrices(BaseModel):
+    asset_id: int
+    symbol: str
+    currency: str
+    start: date
+    end: date
+    points: list[PricePoint]

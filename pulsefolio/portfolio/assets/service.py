@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,28 @@ class AssetService:
         if asset is None:
             raise NotFound("no such asset")
         return await self._detail(session, asset)
+
+    async def prices(
+        self, session: AsyncSession, asset_id: int, start: date | None, end: date | None
+    ) -> schemas.AssetPrices:
+        """The asset's last price of each day from ``start`` (default: a year before ``end``)
+        to ``end`` (default: today, UTC); ValidationFailed for a range that ends first."""
+        asset = await session.get(Asset, asset_id)
+        if asset is None:
+            raise NotFound("no such asset")
+        end = end or datetime.now(UTC).date()
+        start = start or end - timedelta(days=365)
+        if end < start:
+            raise ValidationFailed("end: must not be before start", {"end": "before start"})
+        rows = await repository.daily_prices(session, asset_id, start, end)
+        points = [
+            schemas.PricePoint(date=day, price=price, as_of=as_of, source=source)
+            for day, price, as_of, source in rows
+        ]
+        return schemas.AssetPrices(
+            asset_id=asset.id, symbol=asset.symbol, currency=asset.currency,
+            start=start, end=end, points=points,
+        )  # fmt: skip
 
     async def create(self, session: AsyncSession, body: schemas.AssetCreate) -> schemas.AssetDetail:
         """Create an asset; Conflict if the symbol exists."""

@@ -1,8 +1,9 @@
-"""Transactions: create (idempotent), list with filters and paging, read, correct, delete."""
+"""Transactions: create (idempotent), list (per account or across all) with filters and paging,
+read, correct, delete."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
@@ -57,6 +58,41 @@ async def list_transactions(
         start=start,
         end=end,
         cursor=cursor,
+        limit=limit,
+    )
+
+
+SortKey = Literal[
+    "executed_at", "-executed_at", "account", "-account", "symbol", "-symbol", "type", "-type",
+    "quantity", "-quantity", "price", "-price", "amount", "-amount", "fee", "-fee",
+]  # fmt: skip
+
+
+@router.get("/transactions")
+async def list_all_transactions(
+    user: CurrentUserDep,
+    session: SessionDep,
+    account_id: Annotated[list[int] | None, Query()] = None,
+    asset_id: Annotated[list[int] | None, Query()] = None,
+    type: Annotated[list[TransactionType] | None, Query()] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    sort: SortKey = "-executed_at",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> schemas.TransactionListing:
+    """The caller's transactions in all their accounts, filtered, sorted and paged by offset.
+    Repeat ``account_id``, ``asset_id`` or ``type`` to match any of several."""
+    return await transactions.list_all(
+        session,
+        user,
+        account_ids=account_id,
+        asset_ids=asset_id,
+        types=type,
+        start=start,
+        end=end,
+        sort=sort,
+        offset=offset,
         limit=limit,
     )
 

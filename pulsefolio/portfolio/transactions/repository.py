@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from pulsefolio.core.db.models import Asset, Transaction
 from pulsefolio.core.domain import TransactionType
@@ -33,6 +34,25 @@ async def asset_currency(session: AsyncSession, asset_id: int) -> str | None:
     return await session.scalar(select(Asset.currency).where(Asset.id == asset_id))
 
 
+def _filtered(
+    query: Select[tuple[Transaction]],
+    *,
+    types: list[TransactionType] | None,
+    asset_ids: list[int] | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> Select[tuple[Transaction]]:
+    if types:
+        query = query.where(Transaction.type.in_(types))
+    if asset_ids:
+        query = query.where(Transaction.asset_id.in_(asset_ids))
+    if start is not None:
+        query = query.where(Transaction.executed_at >= start)
+    if end is not None:
+        query = query.where(Transaction.executed_at < end)
+    return query
+
+
 async def page(
     session: AsyncSession,
     account_id: int,
@@ -45,16 +65,58 @@ async def page(
     limit: int,
 ) -> list[Transaction]:
     """Newest first; ``after`` is the (executed_at, id) of the last row of the previous page."""
-    query = select(Transaction).where(Transaction.account_id == account_id)
-    if types:
-        query = query.where(Transaction.type.in_(types))
-    if asset_id is not None:
-        query = query.where(Transaction.asset_id == asset_id)
-    if start is not None:
-        query = query.where(Transaction.executed_at >= start)
-    if end is not None:
-        query = query.where(Transaction.executed_at < end)
+    query = _filtered(
+        select(Transaction).where(Transaction.account_id == account_id),
+        types=types,
+        asset_ids=None if asset_id is None else [asset_id],
+        start=start,
+        end=end,
+    )
     if after is not None:
         query = query.where(tuple_(Transaction.executed_at, Transaction.id) < tuple_(*after))
     query = query.order_by(Transaction.executed_at.desc(), Transaction.id.desc()).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+SORT_COLUMNS: dict[str, ColumnElement[object]] = {
+    "executed_at": Transaction.executed_at,
+    "account": Transaction.account_id,
+    "symbol": Asset.symbol,
+    "type": Transaction.type,
+    "quantity": Transaction.quantity,
+    "price": Transaction.price,
+    "amount": Transaction.amount,
+    "fee": Transaction.fee,
+}
+
+
+async def listing(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    account_ids: list[int] | None,
+    asset_ids: list[int] | None,
+    types: list[TransactionType] | None,
+    start: datetime | None,
+    end: datetime | None,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> tuple[list[Transaction], int]:
+    """One page of the user's transactions across accounts, and how many match in all.
+
+    ``sort`` is a key of :data:`SORT_COLUMNS`, with a leading ``-`` for descending; rows that
+    tie (and empty values, last) keep a stable order by time and id.
+    """
+    query = select(Transaction).where(Transaction.user_id == user_id)
+    if account_ids:
+        query = query.where(Transaction.account_id.in_(account_ids))
+    query = _filtered(query, types=types, asset_ids=asset_ids, start=start, end=end)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    descending = sort.startswith("-")
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    key = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    tie = (Transaction.executed_at.desc(), Transaction.id.desc())
+    ordered = query.outerjoin(Asset, Asset.id == Transaction.asset_id).order_by(key, *tie)
+    rows = await session.execute(ordered.offset(offset).limit(limit))
+    return list(rows.scalars()), int(total or 0)

@@ -80,3 +80,12 @@ class Transaction(BaseModel):
 class TransactionPage(BaseModel):
     items: list[Transaction]
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page.")
+
+
+class TransactionListing(BaseModel):
+    """One page of the caller's transactions across accounts, with the count of all matches."""
+
+    items: list[Transaction]
+    total: int
+    offset: int
+    limit: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import User
+from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import NotFound
 from pulsefolio.core.stream import Stream
 from pulsefolio.portfolio.auth import repository
@@ -12,6 +13,19 @@ from pulsefolio.portfolio.auth.dependencies import CurrentUser
 from pulsefolio.portfolio.ledger import recompute_user_positions
 from pulsefolio.portfolio.positions.events import announce, record
 from pulsefolio.portfolio.users.schemas import MeUpdate
+
+
+async def set_role(session: AsyncSession, email: str, role: Role) -> Role:
+    """Give the user with ``email`` (any case) ``role`` in one transaction; return the role
+    they had. NotFound if nobody has that e-mail. The update's trigger notifies every running
+    portfolio instance, which drops the identity it cached (see ``auth.changes``)."""
+    row = await repository.user_by_email(session, email.strip())
+    if row is None:
+        raise NotFound(f"no user with e-mail {email.strip()}")
+    before = row.role
+    row.role = role
+    await session.commit()
+    return before
 
 
 class UserService:

@@ -81,7 +81,7 @@ async function exportCsv(account, status) {
   }
 }
 
-function describe(tx, symbolOf, account) {
+export function describe(tx, symbolOf, account) {
   const money = (v) => (v === null ? "" : fmt.money(v, tx.currency || account.currency));
   const parts = [];
   if (tx.quantity !== null) parts.push(`${fmt.quantity(tx.quantity)} ×`);
@@ -202,6 +202,7 @@ export async function accountsPage(me) {
   const status = h("div", { class: "page-status" });
   const panels = h("div", { class: "accounts" });
   const addPanel = (account) => {
+    status.replaceChildren(); // no longer "Create your first account."
     const panel = new AccountPanel(account, () => {});
     panels.append(panel.element);
     panel.load();
@@ -209,8 +210,8 @@ export async function accountsPage(me) {
   showPage("Accounts", status, createForm(me, addPanel), panels);
   try {
     const accounts = await loadAccounts();
-    if (!accounts.length) status.replaceChildren(notice("info", "Create your first account."));
     accounts.forEach(addPanel);
+    if (!accounts.length) status.replaceChildren(notice("info", "Create your first account."));
   } catch (error) {
     status.replaceChildren(notice("error", `Accounts could not be loaded: ${error.message}`));
   }

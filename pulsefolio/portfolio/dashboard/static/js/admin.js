@@ -4,8 +4,18 @@ import * as api from "./api.js";
 import * as assets from "./assets.js";
 import { h, notice, showPage } from "./dom.js";
 import * as fmt from "./format.js";
+import { Pager } from "./pager.js";
 
 const CONCURRENCY = 6;
+const PAGE_SIZE = 25;
+
+/** What a source's state means to a reader; a source shut out says for how long. */
+function stateText(s) {
+  const state = s.state || (s.healthy ? "healthy" : "cooling_down");
+  if (state === "cooling_down") return `cooling down ${fmt.seconds(s.unhealthy_for_seconds)}`;
+  return { healthy: "healthy", failing: "failing", never_succeeded: "never succeeded",
+    unused: "not asked yet" }[state] || state;
+}
 
 function table(id, caption, headings, rows) {
   return h("div", { class: "table-scroll" }, h("table", { id },
@@ -17,9 +27,9 @@ function table(id, caption, headings, rows) {
 function sourcesTable(sources) {
   return table("admin-sources", "Data sources", ["Source", "State", "Successes", "Failures",
     "Last success", "Last error", "Latency"], sources.map((s) => h("tr", {
-    class: s.healthy ? null : "stale" },
+    class: s.healthy ? null : "stale", dataset: { source: s.name } },
   h("th", { scope: "row" }, s.name),
-  h("td", {}, s.healthy ? "healthy" : `cooling down ${fmt.seconds(s.unhealthy_for_seconds)}`),
+  h("td", { "data-col": "state" }, stateText(s)),
   h("td", { class: "num" }, fmt.number(s.successes)), h("td", { class: "num" }, fmt.number(s.failures)),
   h("td", {}, s.last_success ? fmt.age(s.last_success) : "never"),
   h("td", {}, s.last_error || ""),
@@ -53,13 +63,42 @@ async function quotes(list) {
   return out.sort((a, b) => (b.quote?.age_seconds ?? Infinity) - (a.quote?.age_seconds ?? Infinity));
 }
 
-function stalenessTable(found) {
-  return table("admin-staleness", "Price age, stalest first", ["Symbol", "Price", "Source",
-    "As of", "Age"], found.map(({ asset, quote }) => h("tr", { class: quote ? null : "stale" },
+function quoteRow({ asset, quote }) {
+  return h("tr", { class: quote ? null : "stale" },
     h("th", { scope: "row" }, asset.symbol),
     h("td", { class: "num" }, quote ? fmt.money(quote.price, quote.currency) : "no price"),
     h("td", {}, quote?.source || "—"), h("td", {}, quote ? fmt.dateTime(quote.as_of) : "—"),
-    h("td", { class: "num" }, quote ? fmt.seconds(quote.age_seconds) : "—"))));
+    h("td", { class: "num" }, quote ? fmt.seconds(quote.age_seconds) : "—"));
+}
+
+/** The price ages, a page at a time, filtered by symbol, name or source. */
+function stalenessView(found) {
+  const body = h("tbody");
+  const filter = h("input", { type: "search", name: "price-filter", id: "price-filter",
+    placeholder: "Symbol, name or source", autocomplete: "off" });
+  const pager = new Pager("price-pager", (index) => draw(index));
+  const matching = () => {
+    const text = filter.value.trim().toLowerCase();
+    if (!text) return found;
+    return found.filter(({ asset, quote }) => [asset.symbol, asset.name, quote?.source]
+      .some((v) => v && v.toLowerCase().includes(text)));
+  };
+  const draw = (index) => {
+    const rows = matching();
+    const pages = Math.ceil(rows.length / PAGE_SIZE);
+    const page = Math.max(0, Math.min(index, pages - 1));
+    body.replaceChildren(...rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map(quoteRow));
+    pager.update(page, pages, rows.length, "prices");
+  };
+  filter.addEventListener("input", () => draw(0));
+  draw(0);
+  return h("div", {},
+    h("div", { class: "field" }, h("label", { for: "price-filter" }, "Filter prices"), filter),
+    h("div", { class: "table-scroll" }, h("table", { id: "admin-staleness" },
+      h("caption", {}, "Price age, stalest first"),
+      h("thead", {}, h("tr", {}, ["Symbol", "Price", "Source", "As of", "Age"]
+        .map((t) => h("th", { scope: "col" }, t)))), body)),
+    pager.element);
 }
 
 export async function adminPage() {
@@ -78,7 +117,7 @@ export async function adminPage() {
     health.replaceChildren(notice("error", `The asset service could not be reached: ${error.message}`));
   }
   try {
-    staleness.replaceChildren(stalenessTable(await quotes(await assets.all())));
+    staleness.replaceChildren(stalenessView(await quotes(await assets.all())));
   } catch (error) {
     staleness.replaceChildren(notice("error", `Prices could not be loaded: ${error.message}`));
   }

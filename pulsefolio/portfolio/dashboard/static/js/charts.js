@@ -41,38 +41,119 @@ export function donut(title, slices) {
   return h("figure", { class: "chart" }, h("figcaption", {}, title), svg, legend);
 }
 
-/** A line chart of `points` ({date, value (string)}); `formatValue` formats axis labels. */
-export function lineChart(title, points, formatValue, formatDate) {
-  const width = 640;
-  const height = 220;
-  const pad = { left: 4, right: 4, top: 8, bottom: 4 };
+/** Round values from at or below `min` to at or above `max`, about `count` steps apart (1, 2
+ * or 5 times a power of ten). */
+export function ticks(min, max, count = 4) {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((m) => m >= raw);
+  const out = [];
+  const last = Math.ceil(max / step - 1e-9) * step;
+  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step / 2; v += step) {
+    out.push(Number(v.toPrecision(12)));
+  }
+  return out;
+}
+
+/** Position through the CSSOM: the policy refuses style attributes, not style properties. */
+function placed(node, where) {
+  Object.assign(node.style, where);
+  return node;
+}
+
+const WIDTH = 640;
+const HEIGHT = 220;
+const PAD = 8;
+
+/** A line chart of `points` ({date, value (string)}) with a value axis, date labels, gridlines
+ * and a tooltip (pointer or arrow keys) giving each point's date and value. `formatValue`
+ * formats values; `formatTick` the axis labels (default: formatValue). */
+export function lineChart(title, points, formatValue, formatDate, formatTick = formatValue) {
   const values = points.map((p) => parseFloat(p.value));
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const grid = ticks(low, high);
+  const min = Math.min(low, grid[0]);
+  const max = Math.max(high, grid[grid.length - 1]);
   const span = max - min || Math.abs(max) || 1;
-  const x = (i) => pad.left + (i / Math.max(1, points.length - 1)) * (width - pad.left - pad.right);
-  const y = (v) => pad.top + (1 - (v - min) / span) * (height - pad.top - pad.bottom);
+  const fx = (i) => i / Math.max(1, points.length - 1);
+  const fy = (v) => 1 - (v - min) / span;
+  const x = (i) => fx(i) * WIDTH;
+  const y = (v) => PAD + fy(v) * (HEIGHT - 2 * PAD);
   const line = values.map((v, i) => `${i ? "L" : "M"} ${x(i).toFixed(1)} ${y(v).toFixed(1)}`)
     .join(" ");
-  const area = `${line} L ${x(values.length - 1).toFixed(1)} ${height - pad.bottom} `
-    + `L ${x(0).toFixed(1)} ${height - pad.bottom} Z`;
+  const area = `${line} L ${WIDTH} ${HEIGHT} L 0 ${HEIGHT} Z`;
   const first = points[0];
   const last = points[points.length - 1];
   const summary = `${title}: from ${formatValue(first.value)} on ${formatDate(first.date)} `
     + `to ${formatValue(last.value)} on ${formatDate(last.date)}, `
-    + `low ${formatValue(String(min))}, high ${formatValue(String(max))}`;
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "line-chart", role: "img",
+    + `low ${formatValue(String(low))}, high ${formatValue(String(high))}`;
+  const cursor = s("line", { class: "cursor", x1: 0, x2: 0, y1: 0, y2: HEIGHT, visibility: "hidden" });
+  const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "line-chart", role: "img",
     "aria-label": summary, preserveAspectRatio: "none" },
-  s("path", { d: area, class: "area" }),
-  s("path", { d: line, class: "line", fill: "none" }));
-  points.forEach((p, i) => {
-    if (p.carried_forward) return;
-    const dot = s("circle", { cx: x(i).toFixed(1), cy: y(values[i]).toFixed(1), r: 6,
-      class: "hit" }, s("title", {}, `${formatDate(p.date)}: ${formatValue(p.value)}`));
-    svg.append(dot);
+  grid.map((v) => s("line", { class: "grid", x1: 0, x2: WIDTH, y1: y(v).toFixed(1),
+    y2: y(v).toFixed(1) })),
+  s("path", { d: area, class: "area" }), s("path", { d: line, class: "line", fill: "none" }),
+  cursor);
+  const top = (v) => `${((y(v) / HEIGHT) * 100).toFixed(2)}%`;
+  const yAxis = h("div", { class: "y-axis", "aria-hidden": "true" }, grid.map((v) =>
+    placed(h("span", {}, formatTick(String(v))), { top: top(v) })));
+  const labelAt = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (points.length - 1))))];
+  const xAxis = h("div", { class: "x-axis", "aria-hidden": "true" }, labelAt.map((i, n) =>
+    placed(h("span", { class: n % 2 ? "minor" : null }, formatDate(points[i].date)),
+      { left: `${(fx(i) * 100).toFixed(2)}%` })));
+  const dot = h("span", { class: "dot", hidden: true });
+  const tip = h("div", { class: "chart-tip", role: "status", hidden: true });
+  const plot = h("div", { class: "plot", tabindex: "0",
+    "aria-label": `${title}; use the arrow keys to read each day` }, svg, dot, tip);
+  let current = null;
+  const show = (i) => {
+    current = Math.max(0, Math.min(points.length - 1, i));
+    const p = points[current];
+    const left = `${(fx(current) * 100).toFixed(2)}%`;
+    cursor.setAttribute("x1", x(current).toFixed(1));
+    cursor.setAttribute("x2", x(current).toFixed(1));
+    cursor.setAttribute("visibility", "visible");
+    dot.style.left = left;
+    dot.style.top = top(values[current]);
+    dot.hidden = false;
+    tip.replaceChildren(h("span", { class: "tip-date" }, formatDate(p.date)),
+      h("strong", { class: "tip-value" }, formatValue(p.value)));
+    tip.style.left = left;
+    tip.classList.toggle("flip", fx(current) > 0.6);
+    tip.hidden = false;
+  };
+  const hide = () => {
+    current = null;
+    cursor.setAttribute("visibility", "hidden");
+    dot.hidden = true;
+    tip.hidden = true;
+  };
+  plot.addEventListener("pointermove", (event) => {
+    const box = plot.getBoundingClientRect();
+    show(Math.round(((event.clientX - box.left) / box.width) * (points.length - 1)));
   });
-  return h("figure", { class: "chart wide" }, h("figcaption", {}, title), svg,
+  plot.addEventListener("pointerleave", hide);
+  plot.addEventListener("blur", hide);
+  plot.addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity }[event.key];
+    if (step === undefined) return;
+    event.preventDefault();
+    const from = current === null ? points.length - 1 : current;
+    show(Number.isFinite(step) ? from + step : (step < 0 ? 0 : points.length - 1));
+  });
+  return h("figure", { class: "chart wide" }, h("figcaption", {}, title),
+    h("div", { class: "chart-body" }, yAxis, plot, xAxis),
     h("p", { class: "chart-range" }, h("span", {}, formatDate(first.date)),
-      h("span", {}, `Low ${formatValue(String(min))} · high ${formatValue(String(max))}`),
+      h("span", {}, `Low ${formatValue(String(low))} · high ${formatValue(String(high))}`),
       h("span", {}, formatDate(last.date))));
+}
+
+/** A line chart, or a short note where fewer than two points leave nothing to draw. */
+export function historyChart(title, points, formatValue, formatDate, formatTick, note) {
+  if (points.length >= 2) return lineChart(title, points, formatValue, formatDate, formatTick);
+  const only = points[0];
+  return h("div", { class: "chart-empty" }, h("p", {}, note),
+    only ? h("p", { class: "muted" }, `${formatDate(only.date)}: ${formatValue(only.value)}`) : null);
 }

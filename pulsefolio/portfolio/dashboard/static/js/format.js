@@ -17,6 +17,14 @@ export function money(amount, currency, signed = false) {
   }).format(amount);
 }
 
+/** An axis label: whole units from 100 up, cents below. */
+export function axisMoney(amount, currency) {
+  const digits = Math.abs(parseFloat(amount)) >= 100 ? 0 : 2;
+  return formatter(`axis:${currency}:${digits}`, {
+    style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+  }).format(amount);
+}
+
 /** A price per unit: the currency's usual digits, and up to 6 when a price is below a cent. */
 export function unitPrice(amount, currency) {
   if (amount === null || amount === undefined) return "—";

@@ -44,6 +44,9 @@ function gainText(row, ctx) {
 
 export const keyOf = (row) => `${row.account_id}:${row.asset_id}`;
 
+/** The holding page of a row: one asset in one account. */
+export const holdingHref = (row) => `#/holding?account=${row.account_id}&asset=${row.asset_id}`;
+
 export class HoldingsTable {
   constructor(ctx) {
     this.ctx = ctx; // {base, accountName(id)}
@@ -102,7 +105,8 @@ export class HoldingsTable {
     const tr = h("tr", { dataset: { key: keyOf(row), symbol: row.symbol } });
     for (const col of COLUMNS) {
       const cell = col.key === "symbol"
-        ? h("th", { scope: "row" }, h("span", { class: "symbol" }), h("span", { class: "name" }),
+        ? h("th", { scope: "row" }, h("a", { class: "symbol", href: holdingHref(row),
+          title: "Open this holding" }), h("span", { class: "name" }),
           h("span", { class: "badge stale-badge", title: "This price is older than expected" },
             "Stale"))
         : h("td", { class: [col.numeric ? "num" : "", col.narrow ? "narrow" : ""].join(" ")

@@ -5,16 +5,21 @@ import { adminPage } from "./admin.js";
 import * as api from "./api.js";
 import { signInPage, signUpPage } from "./auth.js";
 import { notice, showPage } from "./dom.js";
+import { holdingPage } from "./holding.js";
 import { importPage } from "./imports.js";
 import { LiveStream } from "./live.js";
 import { leaveOverview, liveMessage, overviewPage } from "./overview.js";
+import { clearLive, dispatchLive } from "./pagelive.js";
+import { transactionsPage } from "./transactions.js";
 
-const state = { me: null, live: new LiveStream(liveMessage) };
+const state = { me: null, live: new LiveStream((m) => { liveMessage(m); dispatchLive(m); }) };
 
 const PAGES = {
   overview: () => overviewPage(),
   accounts: () => accountsPage(state.me),
   import: () => importPage(),
+  transactions: () => transactionsPage(),
+  holding: () => holdingPage(),
   admin: () => (state.me.role === "admin" ? adminPage()
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };
@@ -36,6 +41,7 @@ function signedOut(message) {
   state.me = null;
   state.live.stop();
   leaveOverview();
+  clearLive();
   showSession(false);
   if (routeName() === "signup") signUpPage(afterSignIn);
   else signInPage(afterSignIn, message);
@@ -61,6 +67,7 @@ function route() {
     return;
   }
   if (name !== "overview") leaveOverview();
+  clearLive();
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

@@ -2,7 +2,7 @@
 // stream. The total includes cash (holdings_value + cash_value), as the value history does.
 
 import * as api from "./api.js";
-import { donut, lineChart } from "./charts.js";
+import { donut, historyChart } from "./charts.js";
 import { flash, h, notice, showPage } from "./dom.js";
 import * as fmt from "./format.js";
 import { HoldingsTable, keyOf } from "./holdings.js";
@@ -10,6 +10,7 @@ import { HoldingsTable, keyOf } from "./holdings.js";
 const RANGES = ["1D", "WTD", "MTD", "YTD", "1Y", "3Y", "5Y", "MAX"];
 const INTERVAL = { "3Y": "week", "5Y": "week", MAX: "month" };
 const REFETCH_DELAY = 1000;
+const HISTORY_STARTS = "The value history starts once prices have been recorded on two days.";
 
 let view = null; // the mounted overview, if any
 
@@ -24,6 +25,16 @@ function setText(node, text, highlight) {
   if (node.textContent === text) return;
   node.textContent = text;
   if (highlight) flash(node);
+}
+
+/** A reader's explanation of why there is no money-weighted return. */
+function xirrReason(note) {
+  if (note === "no transactions") return "No money-weighted return yet: there are no transactions.";
+  if (note === "the range holds no value and no flows") {
+    return "No money-weighted return: nothing was held or moved in this period.";
+  }
+  return "No money-weighted return: no single yearly rate explains this period's deposits, "
+    + "withdrawals and value.";
 }
 
 class Overview {
@@ -174,6 +185,7 @@ class Overview {
     } catch {
       // the next update tries again
     }
+    this.reloadPerformance();
   }
 
   selectRange(range) {
@@ -203,16 +215,13 @@ class Overview {
       return;
     }
     const history = result.value;
-    if (!history.points?.length) {
-      this.history.replaceChildren(h("p", { class: "muted" }, "No history for this period."));
-      return;
-    }
     const base = history.base_currency;
-    this.history.replaceChildren(lineChart(`Value in ${base}, ${history.range}`, history.points,
-      (v) => fmt.money(v, base), (d) => fmt.date(d)));
+    this.history.replaceChildren(historyChart(`Value in ${base}, ${history.range}`,
+      history.points || [], (v) => fmt.money(v, base), (d) => fmt.date(d),
+      (v) => fmt.axisMoney(v, base), HISTORY_STARTS));
   }
 
-  showPerformance(result) {
+  showPerformance(result, highlight = false) {
     if (result.status === "rejected") {
       this.perf.value.textContent = "—";
       this.perf.sub.textContent = result.reason.missing
@@ -221,13 +230,22 @@ class Overview {
     }
     const p = result.value;
     const base = this.portfolio?.base_currency || "USD";
-    this.perf.value.textContent = p.twr === null ? "—" : fmt.fraction(p.twr);
+    setText(this.perf.value, p.twr === null ? "—" : fmt.fraction(p.twr), highlight);
     this.perf.value.dataset.trend = fmt.trend(p.twr);
-    const parts = [`time-weighted, ${this.range}`];
-    parts.push(p.xirr === null ? `XIRR —${p.xirr_note ? ` (${p.xirr_note})` : ""}`
-      : `XIRR ${fmt.fraction(p.xirr)}`);
-    if (p.gain?.total !== undefined) parts.push(`gain ${fmt.money(p.gain.total, base, true)}`);
-    this.perf.sub.textContent = parts.join(" · ");
+    this.perf.value.title = p.twr === null ? "No time-weighted return: nothing was held in this period." : "";
+    const xirr = p.xirr === null
+      ? h("span", { class: "explained", id: "xirr", title: xirrReason(p.xirr_note) }, "XIRR —")
+      : h("span", { id: "xirr" }, `XIRR ${fmt.fraction(p.xirr)}`);
+    const gain = p.gain?.total !== undefined ? ` · gain ${fmt.money(p.gain.total, base, true)}` : "";
+    this.perf.sub.replaceChildren(`time-weighted, ${this.range} · `, xirr, gain);
+  }
+
+  /** Returns move with prices too: fetch them again after a live update. */
+  async reloadPerformance() {
+    const range = this.range;
+    const [result] = await Promise.allSettled([
+      api.get(`/api/v1/portfolio/performance?range=${range}`)]);
+    if (range === this.range && result.status === "fulfilled") this.showPerformance(result, true);
   }
 
   unmount() {
