@@ -29,7 +29,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     database_url, redis_url, nats_url = require_servers(settings)
     engine = create_engine(database_url)
     redis = connect_redis(redis_url)
-    stream = await connect_stream(nats_url, settings.namespace)
+    stream = await connect_stream(nats_url, settings.namespace, settings.stream_replicas)
     try:
         yield Resources(settings, engine, redis, PriceCache(redis, settings.namespace), stream)
     finally:

@@ -107,7 +107,7 @@ async def measure(
     assert settings.database_url and settings.redis_url and settings.nats_url
     db = create_engine(settings.database_url)
     redis = connect_redis(settings.redis_url)
-    stream = await connect_stream(settings.nats_url, settings.namespace)
+    stream = await connect_stream(settings.nats_url, settings.namespace, settings.stream_replicas)
     cache = PriceCache(redis, settings.namespace)
     ids = {asset_symbol(i): i + 1 for i in range(ASSETS)}
     rng = np.random.default_rng(11)

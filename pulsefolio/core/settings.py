@@ -37,7 +37,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="External PostgreSQL; unset: embedded.")
     redis_url: str | None = Field(None, description="External Redis; unset: embedded.")
     nats_url: str | None = Field(
-        None, description="External stream: nats://… (JetStream) or kafka://…; unset: embedded."
+        None,
+        description="External stream: nats://… (JetStream; a cluster as a comma-separated "
+        "list) or kafka://…; unset: embedded.",
+    )
+    stream_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="Copies a NATS cluster keeps of the stream and its durable consumers "
+        "(3 on a 3-node cluster).",
     )
 
     host: str = Field("127.0.0.1", description="Address every embedded server binds to.")

@@ -1,5 +1,5 @@
 """The API gateway: Envoy's configuration rendered from Settings. Never starts anything."""
 
-from pulsefolio.gateway.config import render_config
+from pulsefolio.gateway.config import Upstreams, render_config
 
-__all__ = ["render_config"]
+__all__ = ["Upstreams", "render_config"]

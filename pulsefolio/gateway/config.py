@@ -10,10 +10,15 @@ writes that carry an ``Idempotency-Key`` to a route that honours it, are also re
 connection broke mid-request (an instance killed with the request in flight): the service stores
 the key with the write, so a retry of a write that did commit answers with the first result and
 writes nothing.
+
+The upstreams are the local instances' ports by default; :class:`Upstreams` names hosts on other
+machines instead (``pulsefolio gateway config``), by address or by DNS name.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass
 from typing import Any
 
 from pulsefolio.core.errors import ConfigurationError
@@ -46,11 +51,40 @@ def _address(host: str, port: int) -> dict[str, Any]:
     return {"socket_address": {"address": host, "port_value": port}}
 
 
-def _cluster(name: str, ports: list[int]) -> dict[str, Any]:
-    endpoints = [{"endpoint": {"address": _address("127.0.0.1", port)}} for port in ports]
+Address = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    """Where the gateway sends requests: portfolio instance ``i`` owns the users whose id mod
+    ``len(portfolio)`` is ``i``."""
+
+    portfolio: list[Address]
+    assets: Address
+
+    @classmethod
+    def local(cls, settings: Settings) -> Upstreams:
+        return cls(
+            [("127.0.0.1", port) for port in settings.portfolio_ports()],
+            ("127.0.0.1", settings.asset_port),
+        )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _cluster(name: str, addresses: list[Address]) -> dict[str, Any]:
+    endpoints = [{"endpoint": {"address": _address(host, port)}} for host, port in addresses]
+    resolved = all(_is_ip(host) for host, _ in addresses)
     return {
         "name": name,
-        "type": "STATIC",
+        "type": "STATIC" if resolved else "STRICT_DNS",
+        **({} if resolved else {"dns_lookup_family": "V4_PREFERRED"}),
         "connect_timeout": "1s",
         "lb_policy": "ROUND_ROBIN",
         "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": endpoints}]},
@@ -260,8 +294,20 @@ def _rate_limited_reply() -> dict[str, Any]:
     }
 
 
-def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, Any]:
-    """Envoy's bootstrap config for ``settings``; ``bench_mode`` adds ``/bench/fixed``."""
+def render_config(
+    settings: Settings, *, bench_mode: bool = False, upstreams: Upstreams | None = None
+) -> dict[str, Any]:
+    """Envoy's bootstrap config for ``settings``; ``bench_mode`` adds ``/bench/fixed``;
+    ``upstreams`` defaults to the local instances' ports.
+
+    Raises ConfigurationError when the portfolio hosts are not ``portfolio_instances``.
+    """
+    where = upstreams or Upstreams.local(settings)
+    if len(where.portfolio) != settings.portfolio_instances:
+        raise ConfigurationError(
+            f"{len(where.portfolio)} portfolio hosts given for "
+            f"PULSEFOLIO_PORTFOLIO_INSTANCES={settings.portfolio_instances}"
+        )
     manager = {
         "@type": _T + "extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "gateway",
@@ -317,10 +363,10 @@ def render_config(settings: Settings, *, bench_mode: bool = False) -> dict[str, 
         "static_resources": {
             "listeners": [listener],
             "clusters": [
-                portfolio := _cluster("portfolio", settings.portfolio_ports()),
-                _cluster("assets", [settings.asset_port]),
+                portfolio := _cluster("portfolio", where.portfolio),
+                _cluster("assets", [where.assets]),
                 *(
-                    partition.owner_clusters(portfolio, settings.portfolio_ports(), "127.0.0.1")
+                    partition.owner_clusters(portfolio, where.portfolio)
                     if _partitioned(settings)
                     else []
                 ),

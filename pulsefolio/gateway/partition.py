@@ -95,15 +95,15 @@ def lua_filter(shards: int) -> dict[str, Any]:
     }
 
 
-def owner_clusters(base: dict[str, Any], ports: list[int], host: str) -> list[dict[str, Any]]:
+def owner_clusters(base: dict[str, Any], addresses: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """One cluster per instance: its owner first (priority 0), the others behind (priority 1)."""
     clusters = []
-    for owner, port in enumerate(ports):
+    for owner, address in enumerate(addresses):
         endpoints = [
-            {"priority": 0, "lb_endpoints": [_endpoint(host, port)]},
+            {"priority": 0, "lb_endpoints": [_endpoint(*address)]},
             {
                 "priority": 1,
-                "lb_endpoints": [_endpoint(host, p) for p in ports if p != port],
+                "lb_endpoints": [_endpoint(*a) for i, a in enumerate(addresses) if i != owner],
             },
         ]
         name = f"{ROUND_ROBIN}-{owner}"

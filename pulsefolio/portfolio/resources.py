@@ -145,7 +145,7 @@ async def open_resources(settings: Settings, instance_id: str) -> AsyncIterator[
         engine = create_engine(database_url, pool_size=POOL, max_overflow=OVERFLOW)
         read_engine = create_engine(replica_url, pool_size=POOL, max_overflow=OVERFLOW)
     redis = connect_redis(redis_url)
-    stream = await connect_stream(nats_url, settings.namespace)
+    stream = await connect_stream(nats_url, settings.namespace, settings.stream_replicas)
     try:
         yield Resources(
             settings,

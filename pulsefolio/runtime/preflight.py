@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pulsefolio.core.errors import ConfigurationError
 from pulsefolio.core.settings import Settings
@@ -64,19 +64,42 @@ def check_ports(settings: Settings) -> None:
 
 
 def check_external_urls(settings: Settings) -> None:
+    """Each external URL reaches at least one of the servers it lists (a cluster, or a primary
+    and its replica, may have one server down)."""
     for key, default_port in _DEFAULT_PORTS.items():
         url = getattr(settings, key)
         if url is None:
             continue
-        parts = urlsplit(url.split(",")[0])  # kafka://a:9092,b:9092: check the first broker
-        host = parts.hostname or "localhost"
         try:
-            port = parts.port or (9092 if parts.scheme == "kafka" else default_port)
+            addresses = _addresses(url, default_port)
         except ValueError as exc:
             raise ConfigurationError(f"PULSEFOLIO_{key.upper()} has a bad port: {url}") from exc
-        reason = reachable(host, port)
-        if reason is not None:
+        reasons = []
+        for host, port in addresses:
+            reason = reachable(host, port)
+            if reason is None:
+                break
+            reasons.append(f"{host}:{port} ({reason})")
+        else:
+            where = "; ".join(reasons)
             raise ConfigurationError(
-                f"PULSEFOLIO_{key.upper()} points at {host}:{port}, which is unreachable "
-                f"({reason}); start that server or unset the variable to use the embedded one"
+                f"PULSEFOLIO_{key.upper()} points at {where}, which is unreachable; "
+                "start that server or unset the variable to use the embedded one"
             )
+
+
+def _addresses(url: str, default_port: int) -> list[tuple[str, int]]:
+    """Every ``(host, port)`` a URL names: ``scheme://a:1,b:2/...``, ``scheme://a:1,scheme://b:2``
+    or SQLAlchemy's ``?host=a:1&host=b:2``. Raises ValueError for a bad port."""
+    parts = urlsplit(url)
+    port_default = 9092 if parts.scheme == "kafka" else default_port
+    listed = [h for h in parse_qs(parts.query).get("host", []) if h]
+    if not listed:
+        for entry in url.split(","):
+            authority = entry.split("://", 1)[-1].rsplit("@", 1)[-1]
+            listed.append(authority.split("/", 1)[0].split("?", 1)[0])
+    result = []
+    for entry in dict.fromkeys(listed):
+        address = urlsplit(f"//{entry}")
+        result.append((address.hostname or "localhost", address.port or port_default))
+    return result or [("localhost", port_default)]

@@ -13,8 +13,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import text
 
+from pulsefolio.core.db.engine import create_engine
 from pulsefolio.core.db.urls import with_database
+from pulsefolio.core.settings import load_settings
+from pulsefolio.runtime.ports import PortPicker
+from pulsefolio.runtime.preflight import check_external_urls
 
 from .stack import REPO, family, live, platform_env, pulsefolio, start_up, wait_ready
 
@@ -74,6 +79,40 @@ def test_migrate_and_seed_commands(tmp_path: Path, scratch_database: str) -> Non
     assert asyncio.run(_count(scratch_database, "SELECT count(*) FROM alembic_version")) == 1
     # nothing embedded was started for it
     assert not (tmp_path / "data" / "postgres").exists()
+
+
+def _behind_an_unreachable_host(url: str) -> str:
+    """``url`` as a libpq host list: a server that does not answer first, then ``url``'s."""
+    dead = PortPicker("127.0.0.1").one()
+    database = url.rsplit("/", 1)[1]
+    return (
+        f"postgresql://postgres@127.0.0.1:{dead},127.0.0.1:5432/{database}"
+        "?target_session_attrs=read-write"
+    )
+
+
+def test_a_host_list_reaches_the_primary_past_an_unreachable_host(
+    tmp_path: Path, scratch_database: str
+) -> None:
+    url = _behind_an_unreachable_host(scratch_database)
+    env = _env(tmp_path, url)
+    for args in (("migrate",), ("seed", "--users", "2", "--seed", "7")):
+        result = subprocess.run(
+            pulsefolio(*args), env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+    assert asyncio.run(_count(with_database(url, driver=None), "SELECT count(*) FROM users")) >= 2
+
+    async def through_the_engine() -> int:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return int(await conn.scalar(text("SELECT count(*) FROM users")) or 0)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(through_the_engine()) >= 2
+    check_external_urls(load_settings(data_dir=tmp_path, database_url=url))
 
 
 @pytest.mark.stack

@@ -1,4 +1,4 @@
-"""NATS-only behaviour of the stream: a publish cut short by a stalled server."""
+"""NATS-only behaviour of the stream: a stalled server, and a URL naming a cluster."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pulsefolio.core.stream import Outgoing, Topic, connect_stream
+from pulsefolio.core.stream.nats import server_list
 from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.servers import nats as nats_server
 from pulsefolio.runtime.supervisor import Supervisor
@@ -48,3 +49,28 @@ async def test_a_publish_given_up_leaves_no_unread_failure_behind(
     finally:
         await stream.close()
         supervisor.stop()
+
+
+class TestServerList:
+    def test_a_comma_separated_url_lists_each_server(self) -> None:
+        url = "nats://a:4222, nats://b:4223,c:4224"
+        assert server_list(url) == ["nats://a:4222", "nats://b:4223", "nats://c:4224"]
+
+    def test_a_bare_address_takes_the_first_servers_scheme(self) -> None:
+        assert server_list("tls://a:4222,b:4222") == ["tls://a:4222", "tls://b:4222"]
+
+
+async def test_a_cluster_url_connects_past_a_server_that_is_down(
+    nats_url: str, stream_namespace: str
+) -> None:
+    dead = f"nats://{HOST}:{PortPicker(HOST).one()}"
+    stream = await connect_stream(f"{dead},{nats_url}", stream_namespace, replicas=1)
+    try:
+        sent = [Outgoing(Topic.PRICES, "K", b"1", f"{stream_namespace}:1")]
+        assert await stream.publish(sent) == 1
+        batches = stream.consume([Topic.PRICES], consumer=None, from_start=True)
+        batch = await asyncio.wait_for(anext(batches), 10)
+        assert [(d.key, d.data) for d in batch] == [("K", b"1")]
+        await batches.aclose()
+    finally:
+        await stream.close()

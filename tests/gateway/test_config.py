@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import envoy
 import httpx
 import pytest
 
@@ -97,12 +95,7 @@ class TestRender:
     def test_envoy_accepts_it(self, tmp_path: Path) -> None:
         path = tmp_path / "envoy.json"
         path.write_text(json.dumps(render_config(_settings(tmp_path), bench_mode=True)))
-        result = subprocess.run(
-            [envoy.get_envoy_path(), "--mode", "validate", "-c", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = envoy_server.validate(path)
         assert result.returncode == 0, result.stderr
         assert "OK" in result.stdout + result.stderr
 

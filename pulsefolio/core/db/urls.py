@@ -4,7 +4,9 @@ A URL may name several servers, as SQLAlchemy spells it: ``postgresql://u:p@/db?
 host=h2:5433&target_session_attrs=read-write``. The plain (``driver=None``) form, for asyncpg and
 the libpq tools, then lists them in the authority instead (``u:p@h1:5432,h2:5433/db``): each of
 those clients tries the servers in order and keeps the first that has the asked-for role, which
-is how every service follows the primary after a failover.
+is how every service follows the primary after a failover. libpq's own spelling of several
+servers (``postgresql://u:p@h1:5432,h2:5433/db?target_session_attrs=read-write``) is accepted
+everywhere and read as the first form.
 """
 
 from __future__ import annotations
@@ -13,10 +15,27 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import URL, make_url
 
+_DEFAULT_PORT = 5432
+
+
+def hosts_in_query(url: str) -> str:
+    """``url`` with a libpq-style host list (``h1:5432,h2:5433`` in the authority) moved into
+    SQLAlchemy's ``?host=h1:5432&host=h2:5433``; any other URL unchanged."""
+    scheme, sep, rest = url.partition("://")
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    userinfo, at, listed = authority.rpartition("@")
+    if not sep or "," not in listed:
+        return url
+    addresses = [h if ":" in h else f"{h}:{_DEFAULT_PORT}" for h in listed.split(",") if h]
+    path, _, query = tail.partition("?")
+    params = urlencode([("host", address) for address in addresses])
+    return f"{scheme}://{userinfo}{at}/{path.lstrip('/')}?{params}{'&' + query if query else ''}"
+
 
 def hosts(url: str) -> list[str]:
     """The ``host:port`` entries of a URL that names several servers ([] for a single one)."""
-    value = make_url(url).query.get("host", ())
+    value = make_url(hosts_in_query(url)).query.get("host", ())
     listed = [value] if isinstance(value, str) else list(value)
     return [entry for entry in listed if ":" in entry]
 
@@ -36,6 +55,7 @@ def with_database(url: str, database: str | None = None, *, driver: str | None =
 
     ``driver=None`` gives a plain ``postgresql://`` URL, as asyncpg and libpq tools take it.
     """
+    url = hosts_in_query(url)
     parsed = make_url(url)
     if database is not None:
         parsed = parsed.set(database=database)

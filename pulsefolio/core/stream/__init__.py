@@ -60,12 +60,13 @@ class Stream(ABC):
     async def close(self) -> None: ...
 
 
-async def connect_stream(url: str, namespace: str = "pulsefolio") -> Stream:
-    """Connect to the stream at ``url`` (``nats://...`` or ``kafka://...``)."""
+async def connect_stream(url: str, namespace: str = "pulsefolio", replicas: int = 1) -> Stream:
+    """Connect to the stream at ``url`` (``nats://...`` or ``kafka://...``); ``replicas`` is the
+    copies a NATS cluster keeps of the stream and its durable consumers."""
     if url.startswith(("nats://", "tls://")):
         from pulsefolio.core.stream.nats import NatsStream
 
-        return await NatsStream.connect(url, namespace)
+        return await NatsStream.connect(url, namespace, replicas)
     if url.startswith("kafka://"):
         from pulsefolio.core.stream.kafka import KafkaStream
 

