@@ -108,7 +108,8 @@ class Live:
 
     async def _reload(self, user_ids: Sequence[int]) -> list[UserBook]:
         r = self.resources
-        return await load_users(r.engine, r.cache, self.engine, user_ids)
+        capitalize = r.settings.purchase_fees_in_cost_basis
+        return await load_users(r.engine, r.cache, self.engine, user_ids, capitalize)
 
     async def apply(self, batch: Sequence[Delivery]) -> None:
         """Apply one stream batch and push the new values to connected clients."""
@@ -201,7 +202,8 @@ def snapshot(valuation: Valuation) -> dict[str, Any]:
 @asynccontextmanager
 async def live_service(resources: Resources) -> AsyncIterator[Live]:
     """Load the engine, run the consumer for the lifetime of the app, stop it on exit."""
-    engine = await load_engine(resources.engine, resources.cache)
+    capitalize = resources.settings.purchase_fees_in_cost_basis
+    engine = await load_engine(resources.engine, resources.cache, capitalize)
     live = Live(resources, engine)
     tasks = [
         asyncio.create_task(live.run(), name=live.consumer_name),

@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulsefolio.core.db.models._base import (
@@ -101,6 +102,7 @@ class Transaction(Base):
     executed_at: Mapped[datetime] = mapped_column(timestamp_type())
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    lots: Mapped[list[dict[str, str | int]] | None] = mapped_column(JSONB, nullable=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(
         timestamp_type(), server_default=func.now(), onupdate=func.now()

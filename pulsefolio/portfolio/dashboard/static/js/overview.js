@@ -226,7 +226,11 @@ class Overview {
     const parts = [`time-weighted, ${this.range}`];
     parts.push(p.xirr === null ? `XIRR —${p.xirr_note ? ` (${p.xirr_note})` : ""}`
       : `XIRR ${fmt.fraction(p.xirr)}`);
-    if (p.gain?.total !== undefined) parts.push(`gain ${fmt.money(p.gain.total, base, true)}`);
+    if (p.gain?.gain_net !== undefined) {
+      parts.push(`gain ${fmt.money(p.gain.gain_net, base, true)} net`
+        + ` (${fmt.money(p.gain.gain_gross, base, true)} gross,`
+        + ` fees ${fmt.money(p.gain.fees.total, base)})`);
+    }
     this.perf.sub.textContent = parts.join(" · ");
   }
 
