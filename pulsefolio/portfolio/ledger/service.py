@@ -32,6 +32,7 @@ from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, fits
 from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction
 from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
+from pulsefolio.portfolio.ledger.named_lots import check_named_lots
 from pulsefolio.portfolio.ledger.rules import (
     Entry,
     PositionState,
@@ -90,6 +91,7 @@ async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
             split_denominator=tx.split_denominator,
             now=datetime.now(UTC),
         )
+        await check_named_lots(session, tx, account.cost_method)
         base = await _base_currency(session, account.user_id)
         if tx.currency != base and not await trade_rates(
             session, base, [(0, tx.currency, tx.executed_at)]

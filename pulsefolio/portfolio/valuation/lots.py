@@ -490,10 +490,12 @@ def _named(live: list[_Open], e: LedgerEntry) -> list[tuple[_Open, Decimal]]:
             raise fail(e, "lots", f"lot {lot_id}: quantity must be positive")
         wanted[key] = wanted.get(key, ZERO) + quantity
         if wanted[key] > by_id[key].quantity:
-            raise fail(e, "lots", f"lot {lot_id} holds {by_id[key].quantity}, not {wanted[key]}")
+            held = by_id[key].quantity.normalize()
+            raise fail(e, "lots", f"lot {lot_id} holds {held:f}, not {wanted[key].normalize():f}")
     named = sum(wanted.values(), ZERO)
     if named != e.quantity:
-        raise fail(e, "lots", f"name {named} units but the sale is of {e.quantity}")
+        sale = e.quantity.normalize()
+        raise fail(e, "lots", f"name {named.normalize():f} units but the sale is of {sale:f}")
     return [(by_id[key], quantity) for key, quantity in wanted.items()]
 
 
