@@ -34,11 +34,8 @@ async def tax_lots(
     scope = await performance_service.scope(session, user, None, capitalize)
     year = year or datetime.now(UTC).year
     base = scope.base_currency
-    names = dict(
-        (await session.execute(select(Account.id, Account.name).where(Account.user_id == user.id)))
-        .tuples()
-        .all()
-    )
+    query = select(Account.id, Account.name).where(Account.user_id == user.id)
+    names = {ident: name for ident, name in await session.execute(query)}
     rows: list[schemas.TaxLot] = []
     totals = [Decimal(0)] * 5
     for account, book in sorted(scope.books.items(), key=lambda item: int(item[0])):
