@@ -8,6 +8,7 @@ import { notice, showPage } from "./dom.js";
 import { importPage } from "./imports.js";
 import { LiveStream } from "./live.js";
 import { leaveOverview, liveMessage, overviewPage } from "./overview.js";
+import { taxLotsPage } from "./taxlots.js";
 
 const state = { me: null, live: new LiveStream(liveMessage) };
 
@@ -15,6 +16,7 @@ const PAGES = {
   overview: () => overviewPage(),
   accounts: () => accountsPage(state.me),
   import: () => importPage(),
+  taxlots: () => taxLotsPage(),
   admin: () => (state.me.role === "admin" ? adminPage()
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };
