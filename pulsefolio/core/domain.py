@@ -25,8 +25,14 @@ class AccountKind(StrEnum):
 
 
 class CostMethod(StrEnum):
+    """Which lots a sale closes: oldest first, newest first, highest unit cost first, at the
+    pool's average cost, or the lots the sale names (oldest first when it names none)."""
+
     FIFO = "fifo"
+    LIFO = "lifo"
+    HIFO = "hifo"
     AVERAGE = "average"
+    SPECIFIC = "specific"
 
 
 class TransactionType(StrEnum):

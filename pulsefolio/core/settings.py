@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         5_000_000, gt=0, description="Largest import file accepted, in bytes (UTF-8)."
     )
+    purchase_fees_in_cost_basis: bool = Field(
+        True, description="Purchase fees are part of the cost basis; False: expensed when paid."
+    )
+    long_term_holding_days: int = Field(
+        365, ge=1, description="A lot held longer than this many days is a long-term holding."
+    )
 
     backup_dir: Path | None = Field(
         None, description="Where backups go; unset: <data-dir>/backups."

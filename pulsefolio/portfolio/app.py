@@ -31,6 +31,7 @@ from pulsefolio.portfolio.portfolios.endpoints import router as portfolios_route
 from pulsefolio.portfolio.portfolios.fast import FastPortfolioReads
 from pulsefolio.portfolio.positions.endpoints import router as positions_router
 from pulsefolio.portfolio.positions.events import position_relay
+from pulsefolio.portfolio.reports.endpoints import router as reports_router
 from pulsefolio.portfolio.resources import open_resources
 from pulsefolio.portfolio.transactions.endpoints import router as transactions_router
 from pulsefolio.portfolio.users.endpoints import router as users_router
@@ -46,6 +47,7 @@ ROUTERS: list[APIRouter] = [
     positions_router,
     portfolios_router,
     performance_router,
+    reports_router,
     benchmode_router,
     dashboard_router,
 ]

@@ -781,3 +781,45 @@ def test_the_api_docs_page_works_offline_under_the_gateways_policy(
     fetched = [url for url in requested if url.startswith(("http:", "https:"))]
     assert fetched and all(url.startswith(stack["gateway_url"]) for url in fetched), fetched
     assert console_errors(browser) == []
+
+
+def test_the_tax_lot_page_shows_the_reports_figures(
+    browser: WebDriver,
+    stack: dict[str, Any],
+    api: httpx.Client,
+    demo: dict[str, str],
+    downloads: Path,
+) -> None:
+    headers = demo
+    this_year = datetime.now(UTC).year
+    reports = (
+        api.get(f"/api/v1/reports/tax-lots?year={y}", headers=headers).json()
+        for y in range(this_year, this_year - 12, -1)
+    )
+    report = next(r for r in reports if r["lots"])
+    open_page(browser, stack, "taxlots")
+    Select(shown(browser, "#taxlots-year")).select_by_value(str(report["year"]))
+    totals = wait(
+        browser,
+        lambda d: next(
+            (
+                p
+                for p in d.find_elements(By.CSS_SELECTOR, "#taxlots p.totals")
+                if p.get_attribute("data-lots") == str(report["totals"]["lots"])
+            ),
+            None,
+        ),
+    )
+    t = report["totals"]
+    assert [totals.get_attribute(f"data-{k}") for k in ("gain-net", "gain-gross", "fees")] == [
+        t["gain_net"], t["gain_gross"], t["fees"],
+    ]  # fmt: skip
+    rows = browser.find_elements(By.CSS_SELECTOR, "#taxlots table.taxlots tbody tr")
+    assert [r.get_attribute("data-gain-net") for r in rows] == [
+        lot["gain_net"] for lot in report["lots"]
+    ]
+    browser.find_element(By.ID, "taxlots-csv").click()
+    saved = downloads / f"tax-lots-{report['year']}.csv"
+    wait(browser, lambda d: saved.exists() and saved.stat().st_size > 0)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("account_id,") and len(lines) - 1 == len(report["lots"])

@@ -206,7 +206,13 @@ async def require_admin(user: Annotated[CurrentUser, Depends(current_user)]) -> 
     return user
 
 
+def purchase_fees_capitalized(resources: Annotated[Resources, Depends(get_resources)]) -> bool:
+    """The ``purchase_fees_in_cost_basis`` setting every money figure follows."""
+    return resources.settings.purchase_fees_in_cost_basis
+
+
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 AdminDep = Annotated[CurrentUser, Depends(require_admin)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+CapitalizedDep = Annotated[bool, Depends(purchase_fees_capitalized)]

@@ -171,13 +171,15 @@ async def _write(
         "positions",
         columns=[
             "account_id", "asset_id", "quantity", "cost_basis", "cost_basis_base", "average_cost",
-            "realized_gain", "dividends", "fees", "updated_at",
+            "realized_gain", "dividends", "fees", "purchase_fees", "sale_fees", "withholding",
+            "open_purchase_fees", "open_purchase_fees_base", "updated_at",
         ],
         records=[
             (
                 account_ids[account], asset_ids[symbol], p.quantity, p.cost_basis,
                 p.cost_basis_base, as_price(p.average_cost), p.realized_gain, p.dividends,
-                p.fees, now,
+                p.fees, p.purchase_fees, p.sale_fees, p.withholding, p.open_purchase_fees,
+                p.open_purchase_fees_base, now,
             )
             for (account, symbol), p in data.positions.items()
         ],

@@ -60,9 +60,9 @@ _OPEN = "p.quantity > 0 AND a.closed_at IS NULL"
 POSITIONS_COPY = f"""
   SELECT a.user_id, p.account_id, p.asset_id,
          CASE WHEN {_FITS} THEN (p.quantity * 10000000000)::int8 ELSE 0::int8 END,
-         CASE WHEN {_FITS} THEN (p.cost_basis * 1000000)::int8 ELSE 0::int8 END,
+         CASE WHEN {_FITS} THEN ({{cost}} * 1000000)::int8 ELSE 0::int8 END,
          CASE WHEN {_FITS} AND p.cost_basis_base IS NOT NULL
-              THEN (p.cost_basis_base * 1000000)::int8 ELSE '{NO_COST_BASE}'::int8 END
+              THEN ({{cost_base}} * 1000000)::int8 ELSE '{NO_COST_BASE}'::int8 END
   FROM positions p JOIN accounts a ON a.id = p.account_id
   WHERE {_OPEN}
 """  # noqa: S608 (constants only)
@@ -85,7 +85,8 @@ FROM cash_balances c JOIN accounts a ON a.id = c.account_id
 WHERE {_CASH_OPEN} AND NOT ({_CASH_FITS})
 """  # noqa: S608 (constants only)
 OVERSIZED = f"""
-SELECT p.account_id, p.asset_id, p.quantity, p.cost_basis, p.cost_basis_base
+SELECT p.account_id, p.asset_id, p.quantity,
+       {{cost}} AS cost_basis, {{cost_base}} AS cost_basis_base
 FROM positions p JOIN accounts a ON a.id = p.account_id
 WHERE {_OPEN} AND NOT ({_FITS})
 """  # noqa: S608 (constants only)
@@ -96,7 +97,7 @@ WHERE a.closed_at IS NULL ORDER BY a.user_id, a.id
 """
 USERS = """
 SELECT u.id AS user_id, 0 AS kind, u.base_currency, a.id AS account_id, a.name, a.currency,
-       p.asset_id, p.quantity, p.cost_basis, p.cost_basis_base
+       p.asset_id, p.quantity, {cost} AS cost_basis, {cost_base} AS cost_basis_base
 FROM users u
 LEFT JOIN accounts a ON a.user_id = u.id AND a.closed_at IS NULL
 LEFT JOIN positions p ON p.account_id = a.id AND p.quantity > 0
@@ -108,6 +109,15 @@ WHERE a.user_id = ANY($1::bigint[]) AND c.balance <> 0 AND a.closed_at IS NULL
 ORDER BY user_id, kind, account_id, asset_id, currency
 """
 ASSETS = "SELECT id, symbol, name, asset_class, currency FROM assets"
+# The cost basis the queries above read: as stored (purchase fees in it), or without the open
+# lots' purchase fees (``purchase_fees_in_cost_basis`` off).
+_COST = {
+    True: {"cost": "p.cost_basis", "cost_base": "p.cost_basis_base"},
+    False: {
+        "cost": "(p.cost_basis - p.open_purchase_fees)",
+        "cost_base": "(p.cost_basis_base - coalesce(p.open_purchase_fees_base, 0))",
+    },
+}
 LATEST_PRICES = """
 SELECT DISTINCT ON (asset_id) asset_id, price, currency, as_of, source, previous_close
 FROM price_history WHERE asset_id = ANY($1::bigint[]) ORDER BY asset_id, as_of DESC
@@ -254,9 +264,11 @@ def _owned(query: str, part: Partition | None) -> str:
     return query.replace("WHERE ", clause, 1)
 
 
-async def load_engine(db: AsyncEngine, cache: PriceCache, part: Partition | None = None) -> Engine:
+async def load_engine(
+    db: AsyncEngine, cache: PriceCache, part: Partition | None = None, capitalize: bool = True
+) -> Engine:
     """Build the engine: assets, prices, FX, and the accounts and open positions of every user
-    (of ``part``'s users only, when given)."""
+    (of ``part``'s users only, when given; ``capitalize``: purchase fees in the cost basis)."""
 
     async def work(pg: asyncpg.Connection) -> Engine:
         board = PriceBoard([_asset(r) for r in await pg.fetch(ASSETS)])
@@ -265,8 +277,10 @@ async def load_engine(db: AsyncEngine, cache: PriceCache, part: Partition | None
         accounts, base_users, base_codes, codes = _accounts(await pg.fetch(_owned(ACCOUNTS, part)))
         sink, cash_sink = _BinaryRows(), _BinaryRows()
         async with pg.transaction(readonly=True, isolation="repeatable_read"):
-            await pg.copy_from_query(_owned(POSITIONS_COPY, part), output=sink, format="binary")
-            big = await pg.fetch(_owned(OVERSIZED, part))
+            cost = _COST[capitalize]
+            positions, oversized = POSITIONS_COPY.format(**cost), OVERSIZED.format(**cost)
+            await pg.copy_from_query(_owned(positions, part), output=sink, format="binary")
+            big = await pg.fetch(_owned(oversized, part))
             await pg.copy_from_query(_owned(CASH_COPY, part), output=cash_sink, format="binary")
             big_cash = await pg.fetch(_owned(CASH_OVERSIZED, part))
         users, account_ids, asset_ids, quantity_int, cost_int, cost_base_int = sink.columns()
@@ -325,13 +339,17 @@ def _release_freed_memory() -> None:
 
 
 async def load_users(
-    db: AsyncEngine, cache: PriceCache, engine: Engine, user_ids: Sequence[int]
+    db: AsyncEngine,
+    cache: PriceCache,
+    engine: Engine,
+    user_ids: Sequence[int],
+    capitalize: bool = True,
 ) -> list[UserBook]:
     """Reload these users' accounts, open positions and cash (one query: positions rows, then
     cash rows, ``kind`` 1, carrying the balance as ``quantity``) into the engine."""
 
     async def work(pg: asyncpg.Connection) -> list[UserBook]:
-        rows = await pg.fetch(USERS, list(user_ids))
+        rows = await pg.fetch(USERS.format(**_COST[capitalize]), list(user_ids))
         unknown = {
             r["asset_id"] for r in rows if r["asset_id"] is not None
         } - engine.board.index.keys()

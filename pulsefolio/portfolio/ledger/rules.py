@@ -5,13 +5,14 @@ Positions are derived by replaying an account's transactions of one asset in
 account's cost method (FIFO or average cost), so the stored row and the lots the performance
 routes show are one computation:
 
-* A BUY opens a lot costing ``quantity * price + fee`` (the purchase fee is capitalized).
-* A SELL closes lots (oldest first, or at the pool's average cost); its realized gain is
-  proceeds minus the closed cost; the sale fee goes to ``fees``, not into the gain.
+* A BUY opens a lot costing ``quantity * price + fee`` (the purchase fee is capitalized in the
+  stored row; ``purchase_fees`` and ``open_purchase_fees`` let a reader take it out again).
+* A SELL closes lots by the account's method; its realized gain (``realized_gain``, gross)
+  is proceeds minus the closed cost; the sale fee goes to ``fees`` and ``sale_fees``.
 * A SPLIT turns the quantity ``q`` into ``q * split_numerator / split_denominator`` rounded
   half-even to the quantity column's scale (the lots share it) and keeps each lot's cost.
-* A DIVIDEND adds ``amount`` to ``dividends``; its fee (withholding) goes to ``fees``;
-  a FEE on an asset adds ``amount + fee`` to ``fees``.
+* A DIVIDEND adds ``amount`` to ``dividends``; its fee (withholding) goes to ``fees`` and
+  ``withholding``; a FEE on an asset adds ``amount + fee`` to ``fees``.
 
 Cash per account and currency never goes negative: an entry that needs more cash than the
 account holds in that currency is funded by an *implicit deposit* of the shortfall (an
@@ -31,7 +32,7 @@ from pulsefolio.core.domain import CostMethod, TransactionType
 from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, ZERO
 from pulsefolio.portfolio.valuation import LedgerEntry, LotBook
-from pulsefolio.portfolio.valuation.lots import FEE, INCOME
+from pulsefolio.portfolio.valuation.lots import FEE, INCOME, PURCHASE, SALE, WITHHOLDING
 
 T = TransactionType
 _MONEY = Decimal(1).scaleb(-MONEY_NUMERIC[1])
@@ -75,6 +76,11 @@ class PositionState:
     dividends: Decimal = ZERO
     fees: Decimal = ZERO
     cost_basis_base: Decimal | None = None
+    purchase_fees: Decimal = ZERO
+    sale_fees: Decimal = ZERO
+    withholding: Decimal = ZERO
+    open_purchase_fees: Decimal = ZERO
+    open_purchase_fees_base: Decimal | None = None
 
     @property
     def average_cost(self) -> Decimal:
@@ -88,10 +94,17 @@ class PositionState:
             realized_gain=as_money(self.realized_gain),
             dividends=as_money(self.dividends),
             fees=as_money(self.fees),
-            cost_basis_base=None
-            if self.cost_basis_base is None
-            else as_money(self.cost_basis_base),
+            cost_basis_base=_maybe_money(self.cost_basis_base),
+            purchase_fees=as_money(self.purchase_fees),
+            sale_fees=as_money(self.sale_fees),
+            withholding=as_money(self.withholding),
+            open_purchase_fees=as_money(self.open_purchase_fees),
+            open_purchase_fees_base=_maybe_money(self.open_purchase_fees_base),
         )
+
+
+def _maybe_money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else as_money(value)
 
 
 def _reject(field: str, reason: str) -> ValidationFailed:
@@ -101,7 +114,9 @@ def _reject(field: str, reason: str) -> ValidationFailed:
 _ASSET_TYPES = frozenset({T.BUY, T.SELL, T.SPLIT, T.DIVIDEND, T.FEE})
 
 
-def to_ledger_entry(entry: Entry, fx_rate: Decimal = ONE) -> LedgerEntry:
+def to_ledger_entry(
+    entry: Entry, fx_rate: Decimal = ONE, lots: tuple[tuple[int, Decimal], ...] = ()
+) -> LedgerEntry:
     """``entry`` in the shape :mod:`pulsefolio.portfolio.valuation` replays.
 
     Cash-only types carry their amount as ``1 x amount``; a FEE's amount and fee add up to
@@ -120,24 +135,27 @@ def to_ledger_entry(entry: Entry, fx_rate: Decimal = ONE) -> LedgerEntry:
     elif t not in (T.BUY, T.SELL):
         quantity, price = ONE, _required(entry.amount, "amount")
     return LedgerEntry(
-        entry.id, t, entry.executed_at, "asset", quantity, price, fee, "XXX", split, fx_rate
-    )
+        entry.id, t, entry.executed_at, "asset", quantity, price, fee, "XXX", split, fx_rate,
+        "", lots,
+    )  # fmt: skip
 
 
 def fold_position(
     entries: Iterable[Entry],
     method: CostMethod = CostMethod.FIFO,
     rates: Mapping[int, Decimal] | None = None,
+    lots: Mapping[int, tuple[tuple[int, Decimal], ...]] | None = None,
 ) -> PositionState:
     """Replay one asset's ``entries`` (in ``(executed_at, id)`` order) into lots by ``method``.
 
     ``rates`` maps entry ids to trade-date FX rates (base per unit); the base cost is None
     unless every BUY has one. INTEREST, DEPOSIT and WITHDRAWAL tied to an asset change only
     cash. A DIVIDEND before any BUY is rejected: nothing was held to pay it. Raises
-    ValidationFailed (``quantity``) on a sale beyond the open lots.
+    ValidationFailed (``quantity``) on a sale beyond the open lots, and (``lots``) on a sale
+    naming lots (``lots``: sale id -> lot ids and quantities) that do not cover it.
     """
     book = LotBook(method=method)
-    rates = rates or {}
+    rates, named = rates or {}, lots or {}
     known = True
     for entry in entries:
         if entry.type not in _ASSET_TYPES:
@@ -145,17 +163,25 @@ def fold_position(
         rate = rates.get(entry.id)
         known = known and (rate is not None or entry.type is not T.BUY)
         try:
-            book.apply(to_ledger_entry(entry, rate or ONE))
+            book.apply(to_ledger_entry(entry, rate or ONE, named.get(entry.id, ())))
         except ValidationFailed as exc:
             raise _translate(exc, entry) from None
-    lots = book.snapshot()
+    state = book.snapshot()
+    paid = state.fees_paid()
     return PositionState(
-        quantity=sum((lot.quantity for lot in lots.open_lots), ZERO),
-        cost_basis=lots.open_cost(),
-        realized_gain=lots.realized(),
-        dividends=lots.total(INCOME),
-        fees=lots.total(FEE),
-        cost_basis_base=lots.open_cost(base=True) if known else None,
+        quantity=sum((lot.quantity for lot in state.open_lots), ZERO),
+        cost_basis=state.open_cost(),
+        realized_gain=state.realized(),
+        dividends=state.total(INCOME),
+        fees=state.total(FEE),
+        cost_basis_base=state.open_cost(base=True) if known else None,
+        purchase_fees=paid[PURCHASE],
+        sale_fees=paid[SALE],
+        withholding=paid[WITHHOLDING],
+        open_purchase_fees=sum((lot.purchase_fee for lot in state.open_lots), ZERO),
+        open_purchase_fees_base=sum((lot.purchase_fee_base for lot in state.open_lots), ZERO)
+        if known
+        else None,
     )
 
 
@@ -168,6 +194,11 @@ def _translate(exc: ValidationFailed, entry: Entry) -> ValidationFailed:
         reason = exc.fields["quantity"].replace("sells", f"on {when} sells", 1)
         return _reject("quantity", reason)
     return exc
+
+
+def named_lots(stored: list[dict[str, str | int]] | None) -> tuple[tuple[int, Decimal], ...]:
+    """A SELL's ``lots`` column as (lot id, quantity) pairs."""
+    return tuple((int(item["lot_id"]), Decimal(str(item["quantity"]))) for item in stored or ())
 
 
 def cash_effect(entry: Entry) -> Decimal:

@@ -32,12 +32,14 @@ from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, fits
 from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction
 from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
+from pulsefolio.portfolio.ledger.named_lots import check_named_lots
 from pulsefolio.portfolio.ledger.rules import (
     Entry,
     PositionState,
     as_price,
     fold_cash,
     fold_position,
+    named_lots,
 )
 
 _ENTRY_COLUMNS = (
@@ -89,6 +91,7 @@ async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
             split_denominator=tx.split_denominator,
             now=datetime.now(UTC),
         )
+        await check_named_lots(session, tx, account.cost_method)
         base = await _base_currency(session, account.user_id)
         if tx.currency != base and not await trade_rates(
             session, base, [(0, tx.currency, tx.executed_at)]
@@ -128,12 +131,13 @@ async def recompute_position(
     account's cost method and its owner's base currency when the caller has read them.
     """
     rows = await session.execute(
-        select(*_ENTRY_COLUMNS, Transaction.currency)
+        select(*_ENTRY_COLUMNS, Transaction.lots, Transaction.currency)
         .where(Transaction.account_id == account_id, Transaction.asset_id == asset_id)
         .order_by(Transaction.executed_at, Transaction.id)
     )
     listed = list(rows)
-    entries = [Entry(*row[:-1]) for row in listed]
+    entries = [Entry(*row[:-2]) for row in listed]
+    named = {row.id: named_lots(row.lots) for row in listed if row.lots}
     if not entries:
         await session.execute(
             delete(Position).where(Position.account_id == account_id, Position.asset_id == asset_id)
@@ -142,17 +146,9 @@ async def recompute_position(
     method, base = owner or await _owner(session, account_id)
     buys = [(row.id, row.currency, row.executed_at) for row in listed if row.type is T.BUY]
     rates = await trade_rates(session, base, buys, fx_memo)
-    state, average_cost = _stored_position(entries, method, rates)
-    values = {
-        "quantity": state.quantity,
-        "cost_basis": state.cost_basis,
-        "average_cost": average_cost,
-        "realized_gain": state.realized_gain,
-        "dividends": state.dividends,
-        "fees": state.fees,
-        "cost_basis_base": state.cost_basis_base,
-        "updated_at": datetime.now(UTC),
-    }
+    state, average_cost = _stored_position(entries, method, rates, named)
+    values = {name: getattr(state, name) for name, _, _ in _POSITION_FIGURES}
+    values |= {"average_cost": average_cost, "updated_at": datetime.now(UTC)}
     statement = insert(Position).values(account_id=account_id, asset_id=asset_id, **values)
     await session.execute(
         statement.on_conflict_do_update(index_elements=["account_id", "asset_id"], set_=values)
@@ -257,16 +253,24 @@ _POSITION_FIGURES = (
     ("realized_gain", MONEY_NUMERIC, "the position's realized gain"),
     ("dividends", MONEY_NUMERIC, "the position's dividends"),
     ("fees", MONEY_NUMERIC, "the position's fees"),
+    ("purchase_fees", MONEY_NUMERIC, "the position's purchase fees"),
+    ("sale_fees", MONEY_NUMERIC, "the position's sale fees"),
+    ("withholding", MONEY_NUMERIC, "the position's withholding"),
+    ("open_purchase_fees", MONEY_NUMERIC, "the position's purchase fees"),
+    ("open_purchase_fees_base", MONEY_NUMERIC, "the position's purchase fees"),
 )
 
 
 def _stored_position(
-    entries: list[Entry], method: CostMethod, rates: dict[int, Decimal]
+    entries: list[Entry],
+    method: CostMethod,
+    rates: dict[int, Decimal],
+    named: dict[int, tuple[tuple[int, Decimal], ...]],
 ) -> tuple[PositionState, Decimal]:
     """The replayed position at its columns' scales and its average cost; TooLarge when a
     figure does not fit its column, or is too long even to be rounded to its scale."""
     try:
-        state = fold_position(entries, method, rates).stored()
+        state = fold_position(entries, method, rates, named).stored()
         average_cost = as_price(state.average_cost)
     except ArithmeticError as exc:
         raise TooLarge("the position") from exc

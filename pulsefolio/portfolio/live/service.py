@@ -122,7 +122,8 @@ class Live:
 
     async def _reload(self, user_ids: Sequence[int]) -> list[UserBook]:
         r = self.resources
-        return await load_users(r.engine, r.cache, self.engine, user_ids)
+        capitalize = r.settings.purchase_fees_in_cost_basis
+        return await load_users(r.engine, r.cache, self.engine, user_ids, capitalize)
 
     async def apply(self, batch: Sequence[Delivery]) -> None:
         """Apply one stream batch and push the new values to connected clients."""
@@ -233,7 +234,8 @@ def snapshot(valuation: Valuation) -> dict[str, Any]:
 async def live_service(resources: Resources) -> AsyncIterator[Live]:
     """Load the engine, run the consumer for the lifetime of the app, stop it on exit."""
     part = partition_of(resources.settings)
-    engine = await load_engine(resources.engine, resources.cache, part)
+    capitalize = resources.settings.purchase_fees_in_cost_basis
+    engine = await load_engine(resources.engine, resources.cache, part, capitalize)
     live = Live(resources, engine, part)
     tasks = [
         asyncio.create_task(live.run(), name=live.consumer_name),

@@ -24,7 +24,7 @@ from pulsefolio.core.db.models import Transaction
 from pulsefolio.core.domain import CostMethod
 from pulsefolio.core.domain import TransactionType as T
 from pulsefolio.portfolio.ledger.fx import load_points, pick
-from pulsefolio.portfolio.ledger.rules import Entry, to_ledger_entry
+from pulsefolio.portfolio.ledger.rules import Entry, named_lots, to_ledger_entry
 from pulsefolio.portfolio.performance import repository
 from pulsefolio.portfolio.valuation import (
     AccountLots,
@@ -56,21 +56,27 @@ _cache: OrderedDict[tuple[object, ...], Scope] = OrderedDict()
 
 
 async def load_scope(
-    session: AsyncSession, user_id: int, base_currency: str, account_ids: Sequence[int]
+    session: AsyncSession,
+    user_id: int,
+    base_currency: str,
+    account_ids: Sequence[int],
+    capitalize: bool = True,
 ) -> Scope:
-    """The replayed scope of ``account_ids`` (all owned by ``user_id``), from cache if current."""
+    """The replayed scope of ``account_ids`` (all owned by ``user_id``), from cache if current;
+    ``capitalize``: purchase fees in the cost basis."""
     methods = await repository.accounts_of(session, user_id)
     ids = sorted(account_ids)
     today = datetime.now(UTC).date()
     asset_ids = await repository.asset_ids_of(session, ids)
     mark = await repository.change_mark(session, ids, asset_ids)
-    key = (tuple(ids), tuple(methods[i] for i in ids), base_currency, today, mark)
+    key = (tuple(ids), tuple(methods[i] for i in ids), base_currency, today, mark, capitalize)
     cached = _cache.get(key)
     if cached is not None:
         _cache.move_to_end(key)
         return cached
     rows = await repository.transactions_of(session, ids)
-    scope = await _compute(session, rows, {str(i): methods[i] for i in ids}, base_currency, today)
+    by_id = {str(i): methods[i] for i in ids}
+    scope = await _compute(session, rows, by_id, base_currency, today, capitalize)
     _cache[key] = scope
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
@@ -83,6 +89,7 @@ async def _compute(
     methods: dict[str, CostMethod],
     base: str,
     today: date,
+    capitalize: bool,
 ) -> Scope:
     asset_ids = sorted({row.asset_id for row in rows if row.asset_id is not None})
     assets = await repository.symbols(session, asset_ids)
@@ -90,7 +97,7 @@ async def _compute(
     points = {c: await load_points(session, c, base) for c in currencies}
     fx = {c: Series.of(p) for c, p in points.items() if p}
     entries = tuple(_entry(row, base, points, today) for row in rows)
-    books = replay_accounts(entries, methods)
+    books = replay_accounts(entries, methods, capitalize)
     prices = {
         str(asset_id): Series.of(daily)
         for asset_id, daily in (await repository.daily_prices(session, asset_ids)).items()
@@ -134,6 +141,7 @@ def _entry(
         plain.split,
         rate,
         str(row.account_id),
+        named_lots(row.lots),
     )
 
 

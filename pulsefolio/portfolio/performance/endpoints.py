@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, SessionDep
+from pulsefolio.portfolio.auth.dependencies import CapitalizedDep, CurrentUserDep, SessionDep
 from pulsefolio.portfolio.performance import schemas
 from pulsefolio.portfolio.performance.report import realized_csv
 from pulsefolio.portfolio.performance.service import performance_service as service
@@ -41,9 +41,14 @@ Interval = schemas.Interval
 
 @router.get("/portfolio/history")
 async def portfolio_history(
-    user: CurrentUserDep, session: SessionDep, rng: HistoryRange, interval: Interval = Interval.DAY
+    user: CurrentUserDep,
+    session: SessionDep,
+    rng: HistoryRange,
+    capitalize: CapitalizedDep,
+    interval: Interval = Interval.DAY,
 ) -> schemas.History:
-    return await service.history(session, user, schemas.Selection(None, None, rng), interval)
+    sel = schemas.Selection(None, None, rng, capitalize)
+    return await service.history(session, user, sel, interval)
 
 
 @router.get("/accounts/{account_id}/history")
@@ -52,19 +57,20 @@ async def account_history(
     user: CurrentUserDep,
     session: SessionDep,
     rng: HistoryRange,
+    capitalize: CapitalizedDep,
     interval: Interval = Interval.DAY,
     asset_id: int | None = None,
 ) -> schemas.History:
-    return await service.history(
-        session, user, schemas.Selection(account_id, asset_id, rng), interval
-    )
+    sel = schemas.Selection(account_id, asset_id, rng, capitalize)
+    return await service.history(session, user, sel, interval)
 
 
 @router.get("/portfolio/performance")
 async def portfolio_performance(
-    user: CurrentUserDep, session: SessionDep, rng: ReturnsRange
+    user: CurrentUserDep, session: SessionDep, rng: ReturnsRange, capitalize: CapitalizedDep
 ) -> schemas.Performance:
-    return await service.performance(session, user, schemas.Selection(None, None, rng))
+    sel = schemas.Selection(None, None, rng, capitalize)
+    return await service.performance(session, user, sel)
 
 
 @router.get("/accounts/{account_id}/performance")
@@ -73,14 +79,18 @@ async def account_performance(
     user: CurrentUserDep,
     session: SessionDep,
     rng: ReturnsRange,
+    capitalize: CapitalizedDep,
     asset_id: int | None = None,
 ) -> schemas.Performance:
-    return await service.performance(session, user, schemas.Selection(account_id, asset_id, rng))
+    sel = schemas.Selection(account_id, asset_id, rng, capitalize)
+    return await service.performance(session, user, sel)
 
 
 @router.get("/accounts/{account_id}/lots")
-async def account_lots(account_id: int, user: CurrentUserDep, session: SessionDep) -> schemas.Lots:
-    return await service.lots(session, user, account_id)
+async def account_lots(
+    account_id: int, user: CurrentUserDep, session: SessionDep, capitalize: CapitalizedDep
+) -> schemas.Lots:
+    return await service.lots(session, user, account_id, capitalize)
 
 
 @router.get("/accounts/{account_id}/realized", response_model=schemas.Realized)
@@ -88,10 +98,11 @@ async def account_realized(
     account_id: int,
     user: CurrentUserDep,
     session: SessionDep,
+    capitalize: CapitalizedDep,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     format: Literal["json", "csv"] = "json",
 ) -> schemas.Realized | Response:
-    report = await service.realized(session, user, account_id, year)
+    report = await service.realized(session, user, account_id, year, capitalize)
     if format == "csv":
         name = f"realized-{account_id}-{report.year}.csv"
         return Response(

@@ -1,9 +1,10 @@
 """The yearly realized-gains report as CSV, for a tax adviser.
 
 One header row, one row per closed lot portion (a sale closing two lots gives two rows), and
-a last ``TOTAL`` row summing the base-currency columns. ``gain`` is proceeds minus cost minus
-the sale fee (the portion's share of it); amounts in the asset currency, then in the owner's
-base currency at the trade-date rates.
+a last ``TOTAL`` row summing the base-currency columns. ``gain_gross`` is proceeds minus cost,
+``gain_net`` that minus the portion's fees (its share of the sale fee, and of the purchase fee
+when purchase fees are not in the cost basis); amounts in the asset currency, then in the
+owner's base currency at the trade-date rates.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ COLUMNS = (
     "proceeds",
     "cost",
     "fees",
-    "gain",
+    "gain_gross",
+    "gain_net",
     "base_currency",
     "proceeds_base",
     "cost_base",
     "fees_base",
-    "gain_base",
+    "gain_gross_base",
+    "gain_net_base",
 )
 
 
@@ -48,12 +51,14 @@ def realized_csv(report: Realized) -> str:
                 s.proceeds,
                 s.cost,
                 s.fees,
-                s.gain,
+                s.gain_gross,
+                s.gain_net,
                 report.base_currency,
                 s.proceeds_base,
                 s.cost_base,
                 s.fees_base,
-                s.gain_base,
+                s.gain_gross_base,
+                s.gain_net_base,
             )
         )
     t = report.totals
@@ -69,11 +74,13 @@ def realized_csv(report: Realized) -> str:
             "",
             "",
             "",
+            "",
             report.base_currency,
             t.proceeds_base,
             t.cost_base,
             t.fees_base,
-            t.gain_base,
+            t.gain_gross_base,
+            t.gain_net_base,
         )
     )
     return out.getvalue()

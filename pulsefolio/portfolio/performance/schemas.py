@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from pulsefolio.portfolio.positions.schemas import Fees
+
 
 class Interval(StrEnum):
     DAY = "day"
@@ -31,6 +33,7 @@ class Selection:
     account_id: int | None
     asset_id: int | None
     range: RangeParams
+    capitalize: bool = True  # purchase fees in the cost basis
 
 
 class Point(BaseModel):
@@ -51,11 +54,17 @@ class History(BaseModel):
 
 
 class Gain(BaseModel):
-    realized: str
+    """``gain_net = realized_gain_gross + unrealized + income - expensed_fees`` and
+    ``gain_gross = gain_net + fees.total`` (the gain before every fee paid in the range)."""
+
+    realized_gain_gross: str
+    realized_gain_net: str
     unrealized: str
     income: str
-    fees: str
-    total: str
+    fees: Fees
+    expensed_fees: str  # the fees not in the cost basis
+    gain_gross: str
+    gain_net: str
     price_effect: str
     currency_effect: str
 
@@ -108,12 +117,14 @@ class Sale(BaseModel):
     proceeds: str
     cost: str
     fees: str
-    gain: str
+    gain_gross: str
+    gain_net: str
     holding_period_days: int
     proceeds_base: str
     cost_base: str
     fees_base: str
-    gain_base: str
+    gain_gross_base: str
+    gain_net_base: str
 
 
 class RealizedTotals(BaseModel):
@@ -121,7 +132,8 @@ class RealizedTotals(BaseModel):
     proceeds_base: str
     cost_base: str
     fees_base: str
-    gain_base: str
+    gain_gross_base: str
+    gain_net_base: str
 
 
 class Realized(BaseModel):

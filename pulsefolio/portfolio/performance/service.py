@@ -12,22 +12,25 @@ Conventions (see ``docs/money.md``):
   taken out (sales, dividends) at its end: ``r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1``.
 * **XIRR** is the money-weighted return of ``-V_start``, the daily ``-F_t`` and ``+V_end``;
   ``null`` with ``xirr_note`` saying why when no rate solves it.
-* **Gain** ``total = V_end - V_start - sum(F)``, split into realized (sales in the range, before
-  their fees, at trade-date rates), income, fees and unrealized (the rest), and again into
-  ``currency_effect`` (:mod:`.series`) and ``price_effect`` (the rest).
+* **Gain** ``gain_net = V_end - V_start - sum(F)``, split into realized (sales in the range,
+  before their fees, at trade-date rates: ``realized_gain_gross``), income, expensed fees and
+  unrealized (the rest), and again into ``currency_effect`` (:mod:`.series`) and
+  ``price_effect`` (the rest). ``fees`` lists every fee paid in the range by category;
+  ``gain_gross`` is ``gain_net`` plus all of them.
 * **total_return** is ``total / (V_start + inflows in the range)``, counting only inflows
   that add money; ``null`` when nothing was invested.
 
 Returns are decimal fractions with six places; amounts are rounded half-even to their
 currency's minor unit (``core.money.present``): the base currency's, or the asset's for the
 asset-currency columns (``value_asset``, a lot's ``cost``, ``value`` and ``unrealized_gain``, a
-sale's ``proceeds``, ``cost``, ``fees`` and ``gain``). In the realized report each row's
-amounts are rounded first, its ``gain`` is the rounded proceeds less the rounded cost and fees,
-and the totals add up the rounded rows.
+sale's ``proceeds``, ``cost``, ``fees`` and gains). In the realized report each row's
+amounts are rounded first, its ``gain_gross`` is the rounded proceeds less the rounded cost,
+``gain_net`` that less the rounded fees, and the totals add up the rounded rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -41,8 +44,10 @@ from pulsefolio.portfolio.auth.dependencies import CurrentUser
 from pulsefolio.portfolio.performance import repository, schemas
 from pulsefolio.portfolio.performance.build import Scope, load_scope
 from pulsefolio.portfolio.performance.series import View, daily_rate, sample_rows, view
+from pulsefolio.portfolio.positions.schemas import Fees
 from pulsefolio.portfolio.users.service import users
 from pulsefolio.portfolio.valuation import ClosedLot, DateRange, performance, resolve_range
+from pulsefolio.portfolio.valuation.lots import FEE_CATEGORIES
 
 
 def rounded(value: float | Decimal, currency: str) -> Decimal:
@@ -66,7 +71,11 @@ def plain(value: Decimal) -> str:
 
 class PerformanceService:
     async def scope(
-        self, session: AsyncSession, user: CurrentUser, account_id: int | None
+        self,
+        session: AsyncSession,
+        user: CurrentUser,
+        account_id: int | None,
+        capitalize: bool = True,
     ) -> Scope:
         """The caller's whole portfolio, or one of their accounts (NotFound otherwise)."""
         base = (await users.get(session, user)).base_currency
@@ -74,14 +83,14 @@ class PerformanceService:
             ids = list(await repository.accounts_of(session, user.id))
         else:
             ids = [(await accounts.get(session, user, account_id)).id]
-        return await load_scope(session, user.id, base, ids)
+        return await load_scope(session, user.id, base, ids, capitalize)
 
     async def _prepare(
         self, session: AsyncSession, user: CurrentUser, sel: schemas.Selection
     ) -> tuple[Scope, DateRange, np.ndarray, View | None]:
         """The scope, the resolved range, the history's dates and the selected series."""
         account_id, asset_id, p = sel.account_id, sel.asset_id, sel.range
-        scope = await self.scope(session, user, account_id)
+        scope = await self.scope(session, user, account_id, sel.capitalize)
         history = scope.history
         dates = history.dates if history else np.array([], dtype="datetime64[D]")
         first = dates[0].item() if len(dates) else scope.today
@@ -141,7 +150,9 @@ class PerformanceService:
         base = scope.base_currency
         if series is None:
             zero = money(0, base)
-            gain = schemas.Gain(**dict.fromkeys(schemas.Gain.model_fields, zero))
+            fields = dict.fromkeys(schemas.Gain.model_fields, zero)
+            fields["fees"] = fees_out(dict.fromkeys(FEE_CATEGORIES, Decimal(0)), base)
+            gain = schemas.Gain(**fields)
             return schemas.Performance(
                 range=rng.name, start=rng.start, end=rng.end, base_currency=scope.base_currency,
                 twr=None, xirr=None, xirr_note="no transactions", gain=gain, total_return=None,
@@ -171,6 +182,7 @@ class PerformanceService:
         total -= rounded(g.net_inflow, base)
         realized, income, fees = (rounded(x, base) for x in (g.realized, g.income, g.fees))
         effect = rounded(currency_effect, base)
+        paid = fees_out(g.paid, base)
         return schemas.Performance(
             range=rng.name,
             start=rng.start,
@@ -180,20 +192,25 @@ class PerformanceService:
             xirr=fraction(result.money_weighted),
             xirr_note=note,
             gain=schemas.Gain(
-                realized=str(realized),
+                realized_gain_gross=str(realized),
+                realized_gain_net=money(g.realized_net, base),
                 unrealized=str(total - realized - income + fees),
                 income=str(income),
-                fees=str(fees),
-                total=str(total),
+                fees=paid,
+                expensed_fees=str(fees),
+                gain_gross=str(total + Decimal(paid.total)),
+                gain_net=str(total),
                 price_effect=str(total - effect),
                 currency_effect=str(effect),
             ),
             total_return=fraction(g.absolute / invested) if invested > 1e-9 else None,
         )
 
-    async def lots(self, session: AsyncSession, user: CurrentUser, account_id: int) -> schemas.Lots:
+    async def lots(
+        self, session: AsyncSession, user: CurrentUser, account_id: int, capitalize: bool = True
+    ) -> schemas.Lots:
         """Open lots of the caller's account, valued at the latest (or carried) price."""
-        scope = await self.scope(session, user, account_id)
+        scope = await self.scope(session, user, account_id, capitalize)
         book = scope.books.get(str(account_id))
         out: list[schemas.OpenLot] = []
         history = scope.history
@@ -228,20 +245,25 @@ class PerformanceService:
         )
 
     async def realized(
-        self, session: AsyncSession, user: CurrentUser, account_id: int, year: int | None
+        self,
+        session: AsyncSession,
+        user: CurrentUser,
+        account_id: int,
+        year: int | None,
+        capitalize: bool = True,
     ) -> schemas.Realized:
-        """Every lot portion sold in ``year`` (default: this year); gain is net of sale fees."""
-        scope = await self.scope(session, user, account_id)
+        """Every lot portion sold in ``year`` (default: this year), gains gross and net."""
+        scope = await self.scope(session, user, account_id, capitalize)
         year = year or datetime.now(UTC).year
         book = scope.books.get(str(account_id))
         base = scope.base_currency
         sales: list[schemas.Sale] = []
-        totals = [rounded(Decimal(0), base)] * 4
+        totals = [rounded(Decimal(0), base)] * 5
         for c in book.closed_lots if book else ():
             if c.closed_at.astimezone(UTC).year != year:
                 continue
-            local = _sale_amounts(c.proceeds, c.cost, c.fee, c.currency)
-            in_base = _sale_amounts(c.proceeds_base, c.cost_base, c.fee_base, base)
+            local = sale_amounts(c.proceeds, c.cost, c.fees, c.currency)
+            in_base = sale_amounts(c.proceeds_base, c.cost_base, c.fees_base, base)
             totals = [t + a for t, a in zip(totals, in_base, strict=True)]
             sales.append(_sale(scope, c, local, in_base))
         return schemas.Realized(
@@ -254,18 +276,26 @@ class PerformanceService:
                 proceeds_base=str(totals[0]),
                 cost_base=str(totals[1]),
                 fees_base=str(totals[2]),
-                gain_base=str(totals[3]),
+                gain_gross_base=str(totals[3]),
+                gain_net_base=str(totals[4]),
             ),
         )
 
 
-Amounts = tuple[Decimal, Decimal, Decimal, Decimal]
+Amounts = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]
 
 
-def _sale_amounts(proceeds: Decimal, cost: Decimal, fee: Decimal, currency: str) -> Amounts:
-    """Proceeds, cost and fee rounded, and the gain they leave: the row adds up as shown."""
-    p, c, f = (rounded(x, currency) for x in (proceeds, cost, fee))
-    return p, c, f, p - c - f
+def sale_amounts(proceeds: Decimal, cost: Decimal, fees: Decimal, currency: str) -> Amounts:
+    """Proceeds, cost and fees rounded, and the gross and net gains they leave: the row adds
+    up as shown."""
+    p, c, f = (rounded(x, currency) for x in (proceeds, cost, fees))
+    return p, c, f, p - c, p - c - f
+
+
+def fees_out(paid: Mapping[str, Decimal], currency: str) -> Fees:
+    """Fees paid by category, each rounded, and the total of the rounded parts."""
+    parts = {k: rounded(paid.get(k, Decimal(0)), currency) for k in FEE_CATEGORIES}
+    return Fees(**{k: str(v) for k, v in parts.items()}, total=str(sum(parts.values())))
 
 
 def _sale(scope: Scope, c: ClosedLot, local: Amounts, in_base: Amounts) -> schemas.Sale:
@@ -282,12 +312,14 @@ def _sale(scope: Scope, c: ClosedLot, local: Amounts, in_base: Amounts) -> schem
         proceeds=str(local[0]),
         cost=str(local[1]),
         fees=str(local[2]),
-        gain=str(local[3]),
+        gain_gross=str(local[3]),
+        gain_net=str(local[4]),
         holding_period_days=c.holding_days,
         proceeds_base=str(in_base[0]),
         cost_base=str(in_base[1]),
         fees_base=str(in_base[2]),
-        gain_base=str(in_base[3]),
+        gain_gross_base=str(in_base[3]),
+        gain_net_base=str(in_base[4]),
     )
 
 

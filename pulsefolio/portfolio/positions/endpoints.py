@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, SessionDep
+from pulsefolio.portfolio.auth.dependencies import CapitalizedDep, CurrentUserDep, SessionDep
 from pulsefolio.portfolio.positions.schemas import AccountPositions
 from pulsefolio.portfolio.positions.service import positions
 
@@ -13,7 +13,13 @@ router = APIRouter(prefix="/api/v1", tags=["positions"])
 
 @router.get("/accounts/{account_id}/positions")
 async def account_positions(
-    account_id: int, user: CurrentUserDep, session: SessionDep, include_empty: bool = False
+    account_id: int,
+    user: CurrentUserDep,
+    session: SessionDep,
+    capitalize: CapitalizedDep,
+    include_empty: bool = False,
 ) -> AccountPositions:
     """Holdings (quantity above zero unless ``include_empty``) and cash per currency."""
-    return await positions.of_account(session, user, account_id, include_empty=include_empty)
+    return await positions.of_account(
+        session, user, account_id, include_empty=include_empty, capitalize=capitalize
+    )

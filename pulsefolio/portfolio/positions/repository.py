@@ -28,6 +28,11 @@ async def positions_of(
             Position.realized_gain,
             Position.dividends,
             Position.fees,
+            Position.purchase_fees,
+            Position.sale_fees,
+            Position.withholding,
+            Position.open_purchase_fees,
+            Position.open_purchase_fees_base,
             Position.updated_at,
         )
         .join(Asset, Asset.id == Position.asset_id)

@@ -19,6 +19,21 @@ def _currency(value: str | None) -> str | None:
     return None if value is None else value.strip().upper()
 
 
+class LotPick(BaseModel):
+    """One lot a SELL closes (accounts with ``cost_method`` specific): the purchase's
+    transaction id and how much of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lot_id: int
+    quantity: DecimalIn = Field(gt=0)
+
+
+class LotPicked(BaseModel):
+    lot_id: int
+    quantity: DecimalOut
+
+
 class TransactionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +48,7 @@ class TransactionCreate(BaseModel):
     split_numerator: DecimalIn | None = None
     split_denominator: DecimalIn | None = None
     note: str | None = Field(None, max_length=2000)
+    lots: list[LotPick] | None = Field(None, min_length=1, max_length=1000)
 
     _check_currency = field_validator("currency")(_currency)
 
@@ -53,8 +69,19 @@ class TransactionUpdate(BaseModel):
     split_numerator: DecimalIn | None = None
     split_denominator: DecimalIn | None = None
     note: str | None = Field(None, max_length=2000)
+    lots: list[LotPick] | None = Field(None, min_length=1, max_length=1000)
 
     _check_currency = field_validator("currency")(_currency)
+
+
+def stored_lots(
+    picks: list[LotPick] | list[dict[str, object]] | None,
+) -> list[dict[str, str | int]] | None:
+    """The ``lots`` column's JSON for the picks of a request."""
+    if not picks:
+        return None
+    parsed = [p if isinstance(p, LotPick) else LotPick.model_validate(p) for p in picks]
+    return [{"lot_id": p.lot_id, "quantity": str(p.quantity)} for p in parsed]
 
 
 class Transaction(BaseModel):
@@ -73,6 +100,7 @@ class Transaction(BaseModel):
     split_denominator: DecimalOut | None
     executed_at: datetime
     note: str | None
+    lots: list[LotPicked] | None = None
     created_at: datetime
     updated_at: datetime
 

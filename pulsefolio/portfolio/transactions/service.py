@@ -67,6 +67,8 @@ def _same_request(row: Transaction, account_id: int, body: schemas.TransactionCr
         return False
     if body.currency is not None and body.currency != row.currency:
         return False
+    if (row.lots or None) != schemas.stored_lots(body.lots):
+        return False
     return all(getattr(row, name) == getattr(body, name) for name in _COMPARED)
 
 
@@ -106,7 +108,8 @@ class TransactionService:
             account_id=account.id,
             currency=currency or account.currency,
             idempotency_key=idempotency_key,
-            **body.model_dump(exclude={"currency"}),
+            lots=schemas.stored_lots(body.lots),
+            **body.model_dump(exclude={"currency", "lots"}),
         )
         try:
             await apply_transaction(session, row)
@@ -227,6 +230,8 @@ class TransactionService:
             changes["currency"] = await repository.asset_currency(session, changes["asset_id"])
         if changes.get("currency") is None:
             changes.pop("currency", None)
+        if "lots" in changes:
+            changes["lots"] = schemas.stored_lots(changes["lots"])
         for name, value in changes.items():
             setattr(row, name, value)
         await apply_transaction(session, row)

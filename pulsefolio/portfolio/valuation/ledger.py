@@ -64,6 +64,7 @@ class LedgerEntry:
     split: tuple[Decimal, Decimal] | None = None
     fx_rate: Decimal = ONE
     account: str = ""
+    lots: tuple[tuple[int | str, Decimal], ...] = ()  # a SELL's named lots and quantities
 
     @property
     def gross(self) -> Decimal:

@@ -24,8 +24,8 @@ Conventions
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -35,7 +35,7 @@ from scipy.optimize import brentq
 from pulsefolio.core.errors import ValidationFailed
 from pulsefolio.core.money import ZERO
 
-from .lots import FEE, INCOME, AccountLots
+from .lots import CAPITALIZED_FEE, FEE, FEE_CATEGORIES, INCOME, AccountLots
 
 # An annual rate with 1 + r under 1e-9 is a total loss at float precision: no answer.
 _TOTAL_LOSS = -1.0 + 1e-9
@@ -238,7 +238,9 @@ class Gains:
     absolute: float
     realized: Decimal
     income: Decimal
-    fees: Decimal
+    fees: Decimal  # expensed: every fee not in the cost basis
+    realized_net: Decimal = ZERO  # realized after every fee of the closed lots
+    paid: Mapping[str, Decimal] = field(default_factory=dict)  # every fee paid, by category
 
     @property
     def unrealized(self) -> float:
@@ -274,18 +276,22 @@ def gains(
     def inside(when: date) -> bool:
         return rng.start < when <= rng.end
 
-    realized = income = fees = ZERO
+    realized = realized_net = income = fees = ZERO
+    paid = dict.fromkeys(FEE_CATEGORIES, ZERO)
     for book in books:
         for c in book.closed_lots:
             if (symbol is None or c.symbol == symbol) and inside(c.closed_at.date()):
-                realized += c.gain_base
+                realized += c.gain_gross_base
+                realized_net += c.gain_net_base
         for ev in book.events:
             if (symbol is None or ev.symbol == symbol) and inside(ev.executed_at.date()):
                 if ev.kind == INCOME:
                     income += ev.amount_base
-                elif ev.kind == FEE:
-                    fees += ev.amount_base
-    return Gains(v0, v1, flow, v1 - v0 - flow, realized, income, fees)
+                elif ev.kind in (FEE, CAPITALIZED_FEE):
+                    paid[ev.category] += ev.amount_base
+                    if ev.kind == FEE:
+                        fees += ev.amount_base
+    return Gains(v0, v1, flow, v1 - v0 - flow, realized, income, fees, realized_net, paid)
 
 
 def performance(

@@ -57,7 +57,7 @@ class TestAccounts:
     ) -> None:
         user = await make_user()
         response = await user.client.post(
-            "/api/v1/accounts", json={"name": "", "currency": "US", "cost_method": "lifo"}
+            "/api/v1/accounts", json={"name": "", "currency": "US", "cost_method": "newest"}
         )
         assert response.status_code == 422
         assert set(response.json()["fields"]) == {"name", "currency", "cost_method"}

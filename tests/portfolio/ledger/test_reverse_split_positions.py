@@ -46,4 +46,4 @@ async def test_one_for_n_split_then_sell_everything(
     assert sold.status_code == 201, sold.text
     url = f"/api/v1/accounts/{acc}/positions?include_empty=true"
     (row,) = (await user.client.get(url)).json()["positions"]
-    assert (row["quantity"], row["realized_gain"]) == ("0", str(100 - 10 * den))
+    assert (row["quantity"], row["realized_gain_gross"]) == ("0", str(100 - 10 * den))

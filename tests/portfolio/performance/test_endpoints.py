@@ -101,26 +101,38 @@ class TestLotsAndRealized:
             await self._trade(user, asset, "average"),
         )
 
-        expected = {fifo: ("600", ["298.00", "49.00"], "347.00"),
-                    average: ("550", ["198.00", "99.00"], "297.00")}  # fmt: skip
-        for acc, (open_cost, gains, total) in expected.items():
+        expected = {fifo: ("600", ["298.00", "49.00"], "347.00", "350.00"),
+                    average: ("550", ["198.00", "99.00"], "297.00", "300.00")}  # fmt: skip
+        for acc, (open_cost, gains, total, gross) in expected.items():
             lots = (await user.client.get(f"/api/v1/accounts/{acc}/lots")).json()["lots"]
             assert [(lot["quantity"], lot["cost"]) for lot in lots] == [("5", f"{open_cost}.00")]
             assert lots[0]["opened"] == "2026-03-04"  # what is left is the second purchase
             report = (await user.client.get(f"/api/v1/accounts/{acc}/realized?year=2026")).json()
-            assert [s["gain"] for s in report["sales"]] == gains
+            assert [s["gain_net"] for s in report["sales"]] == gains
             assert [s["quantity"] for s in report["sales"]] == ["10", "5"]
             assert [s["fees"] for s in report["sales"]] == ["2.00", "1.00"]
-            assert report["totals"]["gain_base"] == total
+            assert (report["totals"]["gain_net_base"], report["totals"]["gain_gross_base"]) == (
+                total, gross,
+            )  # fmt: skip
             positions = (await user.client.get(f"/api/v1/accounts/{acc}/positions")).json()
-            assert positions["positions"][0]["cost_basis"] == open_cost
-            assert positions["positions"][0]["cost_basis_base"] == open_cost  # base is USD
+            position = positions["positions"][0]
+            assert position["cost_basis"] == open_cost
+            assert position["cost_basis_base"] == open_cost  # base is USD
+            assert (position["realized_gain_gross"], position["realized_gain_net"]) == (
+                gross[:-3], total[:-3],
+            )  # fmt: skip
+            assert position["fees"] == {
+                "purchase": "0", "sale": "3", "withholding": "0", "other": "0", "total": "3",
+            }  # fmt: skip
 
-        # income is the dividend; fees the sale fee; realized before fees 350 (FIFO)
+        # income is the dividend; fees the sale fee; realized 350 before fees, 347 after (FIFO)
         perf = (await user.client.get(f"/api/v1/accounts/{fifo}/performance?range=MAX")).json()
-        assert (perf["gain"]["realized"], perf["gain"]["income"], perf["gain"]["fees"]) == (
-            "350.00", "5.00", "3.00",
+        g = perf["gain"]
+        assert (g["realized_gain_gross"], g["realized_gain_net"], g["income"]) == (
+            "350.00", "347.00", "5.00",
         )  # fmt: skip
+        assert (g["expensed_fees"], g["fees"]["sale"], g["fees"]["total"]) == ("3.00",) * 3
+        assert D(g["gain_gross"]) - D(g["gain_net"]) == D("3.00")
 
     async def test_realized_csv_for_a_tax_adviser(
         self, make_user: MakeUser, make_asset: MakeAsset
@@ -134,9 +146,9 @@ class TestLotsAndRealized:
         assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.text)))
         assert rows[0][:3] == ["sale_date", "opened_date", "holding_period_days"]
-        assert [(r[0], r[1], r[2], r[5], r[9]) for r in rows[1:3]] == [
-            ("2026-03-05", "2026-03-03", "2", "10", "298.00"),
-            ("2026-03-05", "2026-03-04", "1", "5", "49.00"),
+        assert [(r[0], r[1], r[2], r[5], r[9], r[10]) for r in rows[1:3]] == [
+            ("2026-03-05", "2026-03-03", "2", "10", "300.00", "298.00"),
+            ("2026-03-05", "2026-03-04", "1", "5", "50.00", "49.00"),
         ]
         assert rows[3][0] == "TOTAL" and rows[3][-1] == "347.00"
         empty = await user.client.get(f"/api/v1/accounts/{acc}/realized?year=2025&format=csv")
@@ -151,7 +163,7 @@ class TestLotsAndRealized:
         changed = await user.client.patch(
             f"/api/v1/accounts/{acc}", json={"cost_method": "average"}
         )
-        bad = await user.client.patch(f"/api/v1/accounts/{acc}", json={"cost_method": "lifo"})
+        bad = await user.client.patch(f"/api/v1/accounts/{acc}", json={"cost_method": "newest"})
 
         assert changed.status_code == 200
         assert bad.status_code == 422 and "cost_method" in bad.json()["fields"]
@@ -180,7 +192,7 @@ class TestLotsAndRealized:
         assert [(lot["quantity"], lot["cost"], lot["cost_per_unit"]) for lot in lots] == [
             ("1.5", "60.00", "40")
         ]
-        assert [(s["cost"], s["gain"]) for s in report["sales"]] == [("40.00", "10.00")]
+        assert [(s["cost"], s["gain_net"]) for s in report["sales"]] == [("40.00", "10.00")]
 
 
 class TestForeignPurchase:
@@ -219,7 +231,7 @@ class TestForeignPurchase:
         assert (lots[0]["cost_base"], lots[0]["unrealized_gain"]) == ("900.00", "200.00")
         assert lots[0]["unrealized_gain_base"] == "60.00"
         assert perf["base_currency"] == "CHF"
-        assert perf["gain"]["total"] == "60.00"
+        assert perf["gain"]["gain_net"] == "60.00"
         assert (perf["gain"]["price_effect"], perf["gain"]["currency_effect"]) == (
             "160.00", "-100.00",
         )  # fmt: skip
@@ -294,7 +306,7 @@ class TestTimeWeighted:
                                                      "-500.00"]  # fmt: skip
         assert [p["carried_forward"] for p in points] == [False, False, True, False, True]
         assert perf["twr"] == "0.045000"
-        assert (perf["gain"]["total"], perf["gain"]["unrealized"]) == ("-10.00", "-10.00")
+        assert (perf["gain"]["gain_net"], perf["gain"]["unrealized"]) == ("-10.00", "-10.00")
         # money-weighted: -1000 on d0, -1100 on d2, +500 withdrawn and +1590 held on d4
         theirs = pyxirr.xirr([d[0], d[2], d[4], d[4]], [-1000, -1100, 500, 1590])
         assert float(perf["xirr"]) == pytest.approx(theirs, rel=1e-5)
@@ -310,7 +322,7 @@ class TestTimeWeighted:
         alone = await user.client.get(
             f"/api/v1/accounts/{acc}/performance?{query}&asset_id={asset}"
         )
-        assert (alone.json()["twr"], alone.json()["gain"]["total"]) == ("-0.010000", "-10.00")
+        assert (alone.json()["twr"], alone.json()["gain"]["gain_net"]) == ("-0.010000", "-10.00")
         # 2026-05-04 is a Monday: the week's Sunday (05-10) is after the end, so the end only
         assert [(p["date"], p["net_inflow"]) for p in weekly["points"]] == [
             (d[4].isoformat(), "1600.00")

@@ -37,15 +37,16 @@ async def test_realized_rows_and_total_add_up(make_user: MakeUser, make_asset: M
     report = (await user.client.get(url)).json()
     rows = list(csv.reader(io.StringIO((await user.client.get(f"{url}&format=csv")).text)))
 
-    columns = ("proceeds", "cost", "fees", "gain")
+    columns = ("proceeds", "cost", "fees", "gain_gross", "gain_net")
     for sale in report["sales"]:
-        assert [sale[c] for c in columns] == ["20.00", "10.00", "0.01", "9.99"]
-        assert [sale[f"{c}_base"] for c in columns] == ["20.00", "10.00", "0.01", "9.99"]
+        assert [sale[c] for c in columns] == ["20.00", "10.00", "0.01", "10.00", "9.99"]
+        assert [sale[f"{c}_base"] for c in columns] == ["20.00", "10.00", "0.01", "10.00", "9.99"]
     totals = report["totals"]
-    assert [totals[f"{c}_base"] for c in columns] == ["60.00", "30.00", "0.03", "29.97"]
+    assert [totals[f"{c}_base"] for c in columns] == ["60.00", "30.00", "0.03", "30.00", "29.97"]
     for c in columns:
         assert D(totals[f"{c}_base"]) == sum(D(s[f"{c}_base"]) for s in report["sales"])
-    assert rows[-1][0] == "TOTAL" and rows[-1][-4:] == ["60.00", "30.00", "0.03", "29.97"]
+    assert rows[-1][0] == "TOTAL"
+    assert rows[-1][-5:] == ["60.00", "30.00", "0.03", "30.00", "29.97"]
     assert [r[-1] for r in rows[1:-1]] == ["9.99"] * 3
 
 
@@ -71,8 +72,13 @@ async def test_asset_columns_in_the_assets_minor_unit(
     query = f"range=custom&start={D0 - timedelta(days=1)}&end={D0}&asset_id={sony}"
     (point,) = (await user.client.get(f"/api/v1/accounts/{acc}/history?{query}")).json()["points"]
 
-    assert [sale[c] for c in ("proceeds", "cost", "fees", "gain")] == ["3302", "3001", "1", "300"]
-    assert [sale[c] for c in ("proceeds_base", "cost_base", "fees_base", "gain_base")] == [
+    assert [sale[c] for c in ("proceeds", "cost", "fees", "gain_net")] == [
+        "3302",
+        "3001",
+        "1",
+        "300",
+    ]
+    assert [sale[c] for c in ("proceeds_base", "cost_base", "fees_base", "gain_net_base")] == [
         "33.02", "30.01", "0.01", "3.00",
     ]  # fmt: skip
     assert (lot["cost"], lot["cost_base"], lot["value"]) == ("1000", "10.00", "1101")
@@ -98,4 +104,4 @@ async def test_a_three_place_base_currency(
 
     assert history["points"][-1]["value"] == "3.704" == live["total_value"]
     assert history["points"][0]["value"] == "3.600"  # 3 * 1.2, the trade price standing in
-    assert perf["gain"]["total"] == "0.104"
+    assert perf["gain"]["gain_net"] == "0.104"

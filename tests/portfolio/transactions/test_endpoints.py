@@ -83,7 +83,7 @@ class TestCreate:
         kept = await book["user"].client.get(
             f"/api/v1/accounts/{book['account']}/positions?include_empty=true"
         )
-        assert kept.json()["positions"][0]["realized_gain"] == "29"
+        assert kept.json()["positions"][0]["realized_gain_net"] == "29"
 
     async def test_publishes_position_changed(self, book: dict[str, Any], stream: Stream) -> None:
         async for batch in stream.consume([Topic.POSITIONS], consumer=None, from_start=True):

@@ -37,10 +37,10 @@ class TestFifoAgainstAverage:
         first, second = book.closed_lots
         # lot 1 closes whole: 1300 - 1005 = 295
         assert (first.lot_id, first.quantity, first.cost, first.proceeds) == (1, 10, 1005, 1300)
-        assert first.gain == D(295)
+        assert first.gain_gross == D(295)
         # 5 of lot 2: cost 1205 * 5/10 = 602.5, proceeds 5*130 = 650, gain 47.5
         assert (second.lot_id, second.quantity, second.cost) == (2, 5, D("602.5"))
-        assert second.gain == D("47.5")
+        assert second.gain_gross == D("47.5")
         assert book.realized() == D("342.5")  # 1950 - (1005 + 602.5)
         # the sale fee is shown apart, 10/15 and 5/15 of it per lot
         assert first.fee + second.fee == D(10)
@@ -55,7 +55,7 @@ class TestFifoAgainstAverage:
         # closed: 15 * 110.5 = 1657.5; realized 1950 - 1657.5 = 292.5
         assert book.realized() == D("292.5")
         first, second = book.closed_lots
-        assert (first.lot_id, first.quantity, first.cost, first.gain) == (1, 10, 1105, 195)
+        assert (first.lot_id, first.quantity, first.cost, first.gain_gross) == (1, 10, 1105, 195)
         assert (second.lot_id, second.quantity, second.cost) == (2, 5, D("552.5"))
         (lot,) = book.open_lots
         # 5 left at the average: 5 * 110.5 = 552.5
@@ -102,7 +102,7 @@ class TestSplits:
             ]
         )
         (closed,) = book.closed_lots
-        assert (closed.quantity, closed.cost, closed.gain) == (5, 250, 50)
+        assert (closed.quantity, closed.cost, closed.gain_gross) == (5, 250, 50)
         (lot,) = book.open_lots
         assert (lot.quantity, lot.cost, lot.unit_cost) == (15, 750, 50)
 
@@ -115,7 +115,7 @@ class TestSplits:
             ]
         )
         (closed,) = book.closed_lots
-        assert (closed.quantity, closed.cost, closed.gain) == (4, 80, 20)
+        assert (closed.quantity, closed.cost, closed.gain_gross) == (4, 80, 20)
         (lot,) = book.open_lots
         assert (lot.quantity, lot.cost) == (6, 120)
 

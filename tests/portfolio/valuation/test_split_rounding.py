@@ -25,7 +25,7 @@ def test_one_for_n_then_sell_everything(den: int, method: CostMethod) -> None:
         method,
     )
     (closed,) = book.closed_lots
-    assert (closed.quantity, closed.cost, closed.gain) == (1, 10 * den, 100 - 10 * den)
+    assert (closed.quantity, closed.cost, closed.gain_gross) == (1, 10 * den, 100 - 10 * den)
     assert book.open_lots == ()
 
 

@@ -2,7 +2,9 @@
 
 Never written by hand: :mod:`pulsefolio.portfolio.ledger` recomputes the row from the
 transactions in the same database transaction as every write. Amounts are in the asset's
-currency; cost basis is average cost, fees kept apart in ``fees``. ``cost_basis_base`` is the
+currency; cost basis includes the purchase fees (``open_purchase_fees`` of it), other fees are
+kept apart in ``fees``; ``purchase_fees``, ``sale_fees`` and ``withholding`` break every fee paid
+down. ``cost_basis_base`` is the
 same cost in the owner's base currency at each purchase's trade-date FX rate (null until known).
 A row stays (quantity 0) after everything is sold, to keep the realized gain; it goes when no
 transaction is left.
@@ -47,6 +49,11 @@ class Position(Base):
     realized_gain: Mapped[Decimal] = mapped_column(money_type())
     dividends: Mapped[Decimal] = mapped_column(money_type())
     fees: Mapped[Decimal] = mapped_column(money_type())
+    purchase_fees: Mapped[Decimal] = mapped_column(money_type(), server_default="0")
+    sale_fees: Mapped[Decimal] = mapped_column(money_type(), server_default="0")
+    withholding: Mapped[Decimal] = mapped_column(money_type(), server_default="0")
+    open_purchase_fees: Mapped[Decimal] = mapped_column(money_type(), server_default="0")
+    open_purchase_fees_base: Mapped[Decimal | None] = mapped_column(money_type(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         timestamp_type(), server_default=func.now(), onupdate=func.now()
     )

@@ -13,6 +13,9 @@ SPLIT                                      asset, split_numerator > 0, split_den
 A SPLIT multiplies the quantity held by ``split_numerator / split_denominator`` and leaves the
 total cost unchanged: a 2-for-1 split is 2/1, a 1-for-10 reverse split is 1/10.
 
+``lots`` (JSONB) holds the lots a SELL names in an account whose cost method is ``specific``:
+``[{"lot_id": <a BUY's id>, "quantity": "<decimal>"}]``.
+
 ``currency`` is the currency of ``price``, ``amount`` and ``fee``; for anything with an asset it
 is the asset's currency. ``user_id`` repeats the account's owner (a composite foreign key keeps
 them equal) so the idempotency key can be unique per user.
@@ -34,6 +37,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulsefolio.core.db.models._base import (
@@ -101,6 +105,7 @@ class Transaction(Base):
     executed_at: Mapped[datetime] = mapped_column(timestamp_type())
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
+    lots: Mapped[list[dict[str, str | int]] | None] = mapped_column(JSONB, nullable=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(
         timestamp_type(), server_default=func.now(), onupdate=func.now()

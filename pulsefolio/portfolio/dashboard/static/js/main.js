@@ -11,6 +11,7 @@ import { LiveStream } from "./live.js";
 import { leaveOverview, liveMessage, overviewPage } from "./overview.js";
 import { clearLive, dispatchLive } from "./pagelive.js";
 import { transactionsPage } from "./transactions.js";
+import { taxLotsPage } from "./taxlots.js";
 
 const state = { me: null, live: new LiveStream((m) => { liveMessage(m); dispatchLive(m); }) };
 
@@ -20,6 +21,7 @@ const PAGES = {
   import: () => importPage(),
   transactions: () => transactionsPage(),
   holding: () => holdingPage(),
+  taxlots: () => taxLotsPage(),
   admin: () => (state.me.role === "admin" ? adminPage()
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };

@@ -236,7 +236,10 @@ class Overview {
     const xirr = p.xirr === null
       ? h("span", { class: "explained", id: "xirr", title: xirrReason(p.xirr_note) }, "XIRR —")
       : h("span", { id: "xirr" }, `XIRR ${fmt.fraction(p.xirr)}`);
-    const gain = p.gain?.total !== undefined ? ` · gain ${fmt.money(p.gain.total, base, true)}` : "";
+    const gain = p.gain?.gain_net === undefined ? ""
+      : ` · gain ${fmt.money(p.gain.gain_net, base, true)} net`
+        + ` (${fmt.money(p.gain.gain_gross, base, true)} gross,`
+        + ` fees ${fmt.money(p.gain.fees.total, base)})`;
     this.perf.sub.replaceChildren(`time-weighted, ${this.range} · `, xirr, gain);
   }
 

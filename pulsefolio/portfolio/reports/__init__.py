@@ -1,0 +1,1 @@
+"""Reports across all of the caller's accounts: the tax-lot report."""
