@@ -295,7 +295,9 @@ def test_the_holding_page_shows_one_holding_live(
     perf = get(api, demo_auth, f"{base}/performance", range="1Y", asset_id=asset)
     wait(browser, lambda d: text_of(d, "#holding-twr") == fraction(perf["twr"]))
     assert text_of(browser, "#holding-xirr") == fraction(perf["xirr"])
-    assert text_of(browser, "#holding-realized") == money(perf["gain"]["realized"], signed=True)
+    assert text_of(browser, "#holding-realized") == money(
+        perf["gain"]["realized_gain_net"], signed=True
+    )
     assert text_of(browser, "#holding-income") == money(perf["gain"]["income"], signed=True)
 
     lots = [lot for lot in get(api, demo_auth, f"{base}/lots")["lots"] if lot["asset_id"] == asset]

@@ -174,10 +174,10 @@ class HoldingPage {
     setText(xirr, fmt.fraction(p.xirr), highlight);
     xirr.title = p.xirr === null ? "No single yearly rate explains this holding's flows and value "
       + "in this period." : "";
-    setText(realized, fmt.money(p.gain.realized, p.base_currency, true), highlight);
+    setText(realized, fmt.money(p.gain.realized_gain_net, p.base_currency, true), highlight);
     setText(income, fmt.money(p.gain.income, p.base_currency, true), highlight);
-    setText(total, fmt.money(p.gain.total, p.base_currency, true), highlight);
-    total.dataset.trend = fmt.trend(p.gain.total);
+    setText(total, fmt.money(p.gain.gain_net, p.base_currency, true), highlight);
+    total.dataset.trend = fmt.trend(p.gain.gain_net);
   }
 
   async loadCharts() {

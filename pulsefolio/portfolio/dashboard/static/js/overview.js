@@ -238,8 +238,8 @@ class Overview {
       : h("span", { id: "xirr" }, `XIRR ${fmt.fraction(p.xirr)}`);
     const gain = p.gain?.gain_net === undefined ? ""
       : ` · gain ${fmt.money(p.gain.gain_net, base, true)} net`
-        + ` (${fmt.money(p.gain.gain_gross, base, true)} gross,`
-        + ` fees ${fmt.money(p.gain.fees.total, base)})`;
+        + ` · ${fmt.money(p.gain.gain_gross, base, true)} gross`
+        + ` · fees ${fmt.money(p.gain.fees.total, base)}`;
     this.perf.sub.replaceChildren(`time-weighted, ${this.range} · `, xirr, gain);
   }
 
