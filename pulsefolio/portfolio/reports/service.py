@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import Account
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
-from pulsefolio.portfolio.performance.service import performance_service, sale_amounts
+from pulsefolio.portfolio.performance.service import performance_service, rounded, sale_amounts
 from pulsefolio.portfolio.reports import schemas
 
 AMOUNTS = ("proceeds", "cost", "fees", "gain_gross", "gain_net")
@@ -37,7 +37,7 @@ async def tax_lots(
     query = select(Account.id, Account.name).where(Account.user_id == user.id)
     names = {ident: name for ident, name in await session.execute(query)}
     rows: list[schemas.TaxLot] = []
-    totals = [Decimal(0)] * 5
+    totals = [rounded(Decimal(0), base)] * 5
     for account, book in sorted(scope.books.items(), key=lambda item: int(item[0])):
         for c in book.closed_lots:
             if c.closed_at.astimezone(UTC).year != year:
@@ -68,8 +68,6 @@ async def tax_lots(
                 )
             )
     rows.sort(key=lambda r: (r.disposed, r.sale_id, r.acquired, r.lot_id))
-    zero = sale_amounts(Decimal(0), Decimal(0), Decimal(0), base)
-    totals = [t + z for t, z in zip(totals, zero, strict=True)]
     return schemas.TaxLots(
         year=year,
         base_currency=base,

@@ -83,18 +83,8 @@ async def list_all_transactions(
 ) -> schemas.TransactionListing:
     """The caller's transactions in all their accounts, filtered, sorted and paged by offset.
     Repeat ``account_id``, ``asset_id`` or ``type`` to match any of several."""
-    return await transactions.list_all(
-        session,
-        user,
-        account_ids=account_id,
-        asset_ids=asset_id,
-        types=type,
-        start=start,
-        end=end,
-        sort=sort,
-        offset=offset,
-        limit=limit,
-    )
+    query = schemas.TransactionQuery(account_id, asset_id, type, start, end, sort, offset, limit)
+    return await transactions.list_all(session, user, query)
 
 
 @router.get("/transactions/{transaction_id}")

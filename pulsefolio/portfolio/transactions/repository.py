@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from pulsefolio.core.db.models import Asset, Transaction
 from pulsefolio.core.domain import TransactionType
+from pulsefolio.portfolio.transactions.schemas import TransactionQuery
 
 
 async def owned(
@@ -91,17 +92,7 @@ SORT_COLUMNS: dict[str, ColumnElement[object]] = {
 
 
 async def listing(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    account_ids: list[int] | None,
-    asset_ids: list[int] | None,
-    types: list[TransactionType] | None,
-    start: datetime | None,
-    end: datetime | None,
-    sort: str,
-    offset: int,
-    limit: int,
+    session: AsyncSession, user_id: int, q: TransactionQuery
 ) -> tuple[list[Transaction], int]:
     """One page of the user's transactions across accounts, and how many match in all.
 
@@ -109,14 +100,14 @@ async def listing(
     tie (and empty values, last) keep a stable order by time and id.
     """
     query = select(Transaction).where(Transaction.user_id == user_id)
-    if account_ids:
-        query = query.where(Transaction.account_id.in_(account_ids))
-    query = _filtered(query, types=types, asset_ids=asset_ids, start=start, end=end)
+    if q.account_ids:
+        query = query.where(Transaction.account_id.in_(q.account_ids))
+    query = _filtered(query, types=q.types, asset_ids=q.asset_ids, start=q.start, end=q.end)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    descending = sort.startswith("-")
-    column = SORT_COLUMNS[sort.lstrip("-")]
+    descending = q.sort.startswith("-")
+    column = SORT_COLUMNS[q.sort.lstrip("-")]
     key = column.desc().nulls_last() if descending else column.asc().nulls_last()
     tie = (Transaction.executed_at.desc(), Transaction.id.desc())
     ordered = query.outerjoin(Asset, Asset.id == Transaction.asset_id).order_by(key, *tie)
-    rows = await session.execute(ordered.offset(offset).limit(limit))
+    rows = await session.execute(ordered.offset(q.offset).limit(q.limit))
     return list(rows.scalars()), int(total or 0)

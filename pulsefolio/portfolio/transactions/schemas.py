@@ -6,6 +6,7 @@ account's for cash movements without an asset), and a different one is refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,6 +18,21 @@ from pulsefolio.portfolio.transactions.decimals import DecimalIn, DecimalOut
 
 def _currency(value: str | None) -> str | None:
     return None if value is None else value.strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionQuery:
+    """What ``GET /api/v1/transactions`` asks for: filters (each None or empty: any), the sort
+    key (a column, ``-`` first for descending) and the page."""
+
+    account_ids: list[int] | None
+    asset_ids: list[int] | None
+    types: list[TransactionType] | None
+    start: datetime | None
+    end: datetime | None
+    sort: str
+    offset: int
+    limit: int
 
 
 class LotPick(BaseModel):

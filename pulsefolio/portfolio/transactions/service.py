@@ -167,47 +167,25 @@ class TransactionService:
         )
 
     async def list_all(
-        self,
-        session: AsyncSession,
-        user: CurrentUser,
-        *,
-        account_ids: list[int] | None,
-        asset_ids: list[int] | None,
-        types: list[TransactionType] | None,
-        start: datetime | None,
-        end: datetime | None,
-        sort: str,
-        offset: int,
-        limit: int,
+        self, session: AsyncSession, user: CurrentUser, q: schemas.TransactionQuery
     ) -> schemas.TransactionListing:
         """The caller's transactions in every account; NotFound for an account that is not
         theirs (as the per-account routes answer), ValidationFailed for a range that ends before
         it starts."""
-        if account_ids:
+        if q.account_ids:
             own = {
                 account.id for account in await accounts.list(session, user, include_closed=True)
             }
-            if set(account_ids) - own:
+            if set(q.account_ids) - own:
                 raise NotFound("no such account")
-        if start is not None and end is not None and end <= start:
+        if q.start is not None and q.end is not None and q.end <= q.start:
             raise ValidationFailed("to: must be after from", {"to": "must be after from"})
-        rows, total = await repository.listing(
-            session,
-            user.id,
-            account_ids=account_ids,
-            asset_ids=asset_ids,
-            types=types,
-            start=start,
-            end=end,
-            sort=sort,
-            offset=offset,
-            limit=limit,
-        )
+        rows, total = await repository.listing(session, user.id, q)
         return schemas.TransactionListing(
             items=[schemas.Transaction.model_validate(row) for row in rows],
             total=total,
-            offset=offset,
-            limit=limit,
+            offset=q.offset,
+            limit=q.limit,
         )
 
     async def update(
