@@ -83,7 +83,16 @@ def run_tests(args: list[str]) -> int:
         print(f"pulsefolio: {Path(step[0]).name} {' '.join(step[1:])}", flush=True)
         if subprocess.run(step, cwd=ROOT).returncode != 0:
             return 1
-    return subprocess.run([str(venv_python()), "-m", "pytest", *args], cwd=ROOT).returncode
+    pytest = [str(venv_python()), "-m", "pytest", *_workers(args), *args]
+    return subprocess.run(pytest, cwd=ROOT).returncode
+
+
+def _workers(args: list[str]) -> list[str]:
+    """One pytest worker per core (at most four), each taking whole test files: a file's tests
+    share the servers its fixtures start. ``-n`` in ``args`` (``-n 0``: one process) wins."""
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return []
+    return ["-n", str(min(4, os.cpu_count() or 1)), "--dist", "loadfile"]
 
 
 def main() -> int:

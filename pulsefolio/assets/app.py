@@ -21,12 +21,14 @@ from pulsefolio.assets.board import StatusBoard
 from pulsefolio.assets.catalog import build_sources
 from pulsefolio.assets.health.endpoints import router as health_router
 from pulsefolio.assets.lease import AdvisoryLease
+from pulsefolio.assets.market.auth import require_admin
 from pulsefolio.assets.market.endpoints import metrics_router
 from pulsefolio.assets.market.endpoints import router as market_router
 from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.assets.resources import Resources, open_resources
 from pulsefolio.assets.sources.base import Source
 from pulsefolio.core.cache import CacheWatch, rebuild
+from pulsefolio.core.openapi import describe_answers
 from pulsefolio.core.settings import Settings, require_servers
 from pulsefolio.core.web import install_error_handlers
 
@@ -86,7 +88,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, {require_admin: require_admin})
+    describe_answers(app, admin=(require_admin,))
     app.include_router(health_router)
     app.include_router(market_router)
     app.include_router(metrics_router)

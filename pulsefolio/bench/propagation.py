@@ -148,7 +148,7 @@ async def measure(
                     began = time.monotonic()
                     times["store"].append(began - stored)
 
-                    async def since(work: Awaitable[None], began: float = began) -> float:
+                    async def since(work: Awaitable[object], began: float = began) -> float:
                         await asyncio.wait_for(work, TIMEOUT)
                         return time.monotonic() - began
 

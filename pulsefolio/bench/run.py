@@ -4,8 +4,10 @@ measure the seven figures, stop everything, and return the figures."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psutil
@@ -28,6 +30,7 @@ from pulsefolio.core.tokens import issue_access_token
 from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.servers import envoy
 from pulsefolio.runtime.services import settings_env
+from pulsefolio.runtime.supervisor import StartFailed
 
 TOKEN_SAMPLE = 50_000
 WARM_UP = 2.0
@@ -120,7 +123,7 @@ class BareCeiling:
         bare = [sys.executable, "-m", "pulsefolio.bench.bare", "--size", str(size), "--port"]
         self.processes = [start([*bare, str(p)]) for p in self.settings.portfolio_ports()]
         gateway = envoy.spec(self.settings, name="bare-envoy")
-        gateway.init()
+        cast(Callable[[], None], gateway.init)()  # envoy.spec always sets it
         self.processes.append(start(list(gateway.argv), gateway.cwd))
         self.url = f"http://127.0.0.1:{self.settings.gateway_port}"
         deadline = time.monotonic() + 60
@@ -196,18 +199,38 @@ def _revaluation(urls: list[str], admin_token: str) -> dict[str, Any]:
     }
 
 
+class BenchFailed(Exception):
+    """The benchmark could not run; the message says why in a few lines."""
+
+
+_LOG = re.compile(r"see (\S+\.log)")
+TAIL_LINES = 12
+
+
+def with_log_tail(message: str) -> str:
+    """``message`` and the last lines of the log it names (the data directory is removed)."""
+    named = _LOG.search(message)
+    path = Path(named.group(1)) if named else None
+    if path is None or not path.exists():
+        return message
+    tail = path.read_text(errors="replace").splitlines()[-TAIL_LINES:]
+    return "\n".join([message, f"last lines of {path.name}:", *("  " + line for line in tail)])
+
+
 def run(
     users: int, instances: int, duration: float, *, refreshes: int = REFRESHES,
     warm_up: float = WARM_UP, say: Callable[[str], None] = print, keep: Path | None = None,
-    overrides: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None, connections: int = wrk.CONNECTIONS,
 ) -> dict[str, Any]:  # fmt: skip
-    """Run the benchmark; ``keep`` keeps the data directory there instead of a temporary one."""
+    """Run the benchmark; ``keep`` keeps the data directory there instead of a temporary one.
+    Every load is offered by ``connections`` open connections."""
+    drive = functools.partial(wrk.run, connections=connections)
     work = Path(tempfile.mkdtemp(prefix="pulsefolio-bench-")) if keep is None else keep
     settings = bench_settings(work / "data", instances, **(overrides or {}))
     settings.secret()  # generated now so the tokens minted here verify in the services
     figures: dict[str, Any] = {
         "users": users, "instances": instances, "duration": duration,
-        "wrk": {"threads": wrk.THREADS, "connections": wrk.CONNECTIONS},
+        "wrk": {"threads": wrk.THREADS, "connections": connections},
         "machine": report.machine(),
         "partition_users": settings.partition_users, "answer_cache_mb": settings.answer_cache_mb,
     }  # fmt: skip
@@ -234,27 +257,30 @@ def run(
             "naive_baseline": "/api/v1/bench/naive",
         }
         say(f"reading each of the {len(tokens):,} sampled users' portfolios once …")
-        figures["prime_seconds"] = round(
-            prime(gateway + routes["portfolio_reads"], work / "tokens.txt"), 1
-        )
+        try:
+            primed = prime(gateway + routes["portfolio_reads"], work / "tokens.txt")
+        except Exception as exc:
+            failed = f"reading the sampled users failed: {type(exc).__name__}: {exc}"
+            raise BenchFailed(failed) from None
+        figures["prime_seconds"] = round(primed, 1)
         say("warming up …")
         for path in routes.values() if warm_up else ():
-            wrk.run(gateway + path, warm_up, lua, work / "tokens.txt")
+            drive(gateway + path, warm_up, lua, work / "tokens.txt")
         say("measuring the gateway ceiling …")
-        figures["gateway_ceiling"] = wrk.run(gateway + "/bench/fixed", duration, lua).as_dict()
+        figures["gateway_ceiling"] = drive(gateway + "/bench/fixed", duration, lua).as_dict()
         say("measuring the bare ASGI ceiling …")
         bare = BareCeiling(settings, _answer_size(gateway, tokens[0]), work)
         try:
             url = bare.url + "/api/v1/portfolio"
             if warm_up:
-                wrk.run(url, warm_up, lua, work / "tokens.txt")
-            figures["bare_ceiling"] = wrk.run(url, duration, lua, work / "tokens.txt").as_dict()
+                drive(url, warm_up, lua, work / "tokens.txt")
+            figures["bare_ceiling"] = drive(url, duration, lua, work / "tokens.txt").as_dict()
         finally:
             bare.stop()
         say(f"  {figures['bare_ceiling']}")
         for key, path in routes.items():
             say(f"measuring {path} …")
-            figures[key] = wrk.run(gateway + path, duration, lua, work / "tokens.txt").as_dict()
+            figures[key] = drive(gateway + path, duration, lua, work / "tokens.txt").as_dict()
             say(f"  {figures[key]}")
         say("measuring revaluation compute …")
         admin = issue_access_token(settings, ADMIN, "admin")
@@ -269,6 +295,8 @@ def run(
             figures["propagation"] = {"error": f"{type(exc).__name__}: {exc}"}
         figures["memory_mb_after"] = _memory_mb(components)
         figures["ratios"] = report.ratios(figures)
+    except StartFailed as exc:
+        raise BenchFailed(with_log_tail(str(exc))) from None
     finally:
         stack.stop()
         if keep is None:

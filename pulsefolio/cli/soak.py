@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -33,10 +34,15 @@ def soak(
     """Concurrent users write and read while faults are injected; check nothing was lost."""
     from pulsefolio.runtime.soak import SoakOptions, run_soak
 
-    def report(message: str) -> None:
-        click.echo(message, err=True)
+    finish("soak", run_soak(cli.settings(), SoakOptions(minutes, users, every, hold), to_stderr))
 
-    result = run_soak(cli.settings(), SoakOptions(minutes, users, every, hold), report)
+
+def to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def finish(command: str, result: dict[str, Any]) -> NoReturn:
+    """Print the JSON report, a verdict line on stderr, and exit 1 unless it is ``ok``."""
     click.echo(json.dumps(result, indent=2))
-    click.echo("soak: " + ("nothing lost" if result["ok"] else "FAILED"), err=True)
+    click.echo(f"{command}: " + ("nothing lost" if result["ok"] else "FAILED"), err=True)
     sys.exit(0 if result["ok"] else 1)

@@ -26,6 +26,7 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
+<link rel="icon" type="image/png" href="{docs_url}/static/favicon-32x32.png">
 <link rel="stylesheet" href="{docs_url}/static/swagger-ui.css">
 </head>
 <body>
@@ -43,7 +44,14 @@ def mount_api_docs(app: FastAPI, docs_url: str) -> None:
     page = _PAGE.format(title=app.title, docs_url=docs_url)
     start = (
         "window.ui = SwaggerUIBundle("
-        + json.dumps({"url": app.openapi_url, "dom_id": "#swagger-ui", "deepLinking": True})
+        + json.dumps(
+            {
+                "url": app.openapi_url,
+                "dom_id": "#swagger-ui",
+                "deepLinking": True,
+                "persistAuthorization": True,
+            }
+        )
         + ");\n"
     )
     headers = {"Content-Security-Policy": POLICY}

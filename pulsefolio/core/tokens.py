@@ -1,8 +1,9 @@
 """Access tokens shared by both services: short-lived HS256 JWTs signed with the settings secret.
 
-Claims: ``sub`` (the user id as a string), ``role``, ``exp`` and ``type`` = ``"access"``. The
-portfolio service issues them at login; any service verifies them with :func:`verify_access_token`
-and nothing else, so a refresh token or a token of another kind never passes as an access token.
+Claims: ``sub`` (the user id as a string), ``role``, ``iat`` (to the millisecond), ``exp`` and
+``type`` = ``"access"``. The portfolio service issues them at login; any service verifies them
+with :func:`verify_access_token` and nothing else, so a refresh token or a token of another kind
+never passes as an access token.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ class TokenClaims:
     user_id: int
     role: Role
     expires_at: datetime
+    issued_at: float = 0.0  # epoch seconds (``iat``, to the millisecond); 0 without one
+
+    def predates(self, sessions_since: datetime | None) -> bool:
+        """Whether the token was issued before the user's sessions were ended (a password
+        change) and so no longer counts."""
+        return issued_before(self.issued_at, sessions_since)
+
+
+def issued_before(issued_at: float, sessions_since: datetime | None) -> bool:
+    return sessions_since is not None and issued_at < round(sessions_since.timestamp(), 3)
 
 
 def issue_access_token(
@@ -37,7 +48,7 @@ def issue_access_token(
         "sub": str(user_id),
         "role": Role(role).value,
         "type": ACCESS,
-        "iat": int(issued.timestamp()),
+        "iat": round(issued.timestamp(), 3),  # a NumericDate may be fractional (RFC 7519)
         "exp": int((issued + timedelta(minutes=settings.access_token_minutes)).timestamp()),
     }
     return jwt.encode(claims, settings.secret(), algorithm=ALGORITHM)
@@ -80,4 +91,8 @@ def verify_access_token(settings: Settings, token: str) -> TokenClaims:
         role = Role(claims["role"])
     except (TypeError, ValueError) as exc:
         raise Unauthorized("invalid access token") from exc
-    return TokenClaims(user_id, role, datetime.fromtimestamp(int(claims["exp"]), UTC))
+    try:
+        issued = float(claims.get("iat", 0))
+    except (TypeError, ValueError) as exc:
+        raise Unauthorized("invalid access token") from exc
+    return TokenClaims(user_id, role, datetime.fromtimestamp(int(claims["exp"]), UTC), issued)

@@ -13,90 +13,71 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException
 
 from pulsefolio.core.errors import PulsefolioError, RateLimited, ValidationFailed
+from pulsefolio.core.guards import Guards, refusal_first
+from pulsefolio.core.refusals import (
+    http_refusal,
+    invalid,
+    unparsed_body_reason,
+    validation_fields,
+)
 from pulsefolio.core.stream import Stream
 
 CHECK_TIMEOUT = 2.0
 _ARGUMENT = re.compile(r"query argument \$\d+: (.*?) \(")
 
 
-class ErrorBody(BaseModel):
-    """The body of every error answer."""
-
-    error: str = Field(description="The error's kind, such as NotFound or ValidationFailed.")
-    detail: str
-    fields: dict[str, str] = Field(
-        default_factory=dict, description="Invalid input: each field's path and what is wrong."
-    )
-
-
-_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
-
-
-def _document_error_body(app: FastAPI) -> None:
-    """Describe 422 answers in OpenAPI as they are sent (ErrorBody), not as FastAPI's default;
-    a route documenting a 422 body of its own may still answer request validation's."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = generate()
-            schemas = document.get("components", {}).get("schemas", {})
-            if "HTTPValidationError" in schemas:
-                schemas["HTTPValidationError"] = ErrorBody.model_json_schema()
-                schemas.pop("ValidationError", None)
-            for operation in (op for path in document["paths"].values() for op in path.values()):
-                content = operation.get("responses", {}).get("422", {}).get("content", {})
-                body = content.get("application/json", {})
-                if body.get("schema", {}).get("$ref", _VALIDATION_REF) != _VALIDATION_REF:
-                    body["schema"] = {"anyOf": [body["schema"], {"$ref": _VALIDATION_REF}]}
-        return app.openapi_schema  # type: ignore[return-value]
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Render PulsefolioError and request validation as ``{"error", "detail", "fields"?}``."""
-    _document_error_body(app)
+def install_error_handlers(app: FastAPI, guards: Guards | None = None) -> None:
+    """Render PulsefolioError and request validation as ``{"error", "detail", "fields"?}``;
+    an invalid request to a route behind ``guards`` is first checked by them
+    (:mod:`pulsefolio.core.guards`)."""
+    guards = guards or {}
 
     @app.exception_handler(PulsefolioError)
     async def _ours(request: Request, exc: PulsefolioError) -> JSONResponse:
-        body: dict[str, object] = {"error": type(exc).__name__, "detail": exc.detail}
-        headers = {}
-        if isinstance(exc, ValidationFailed) and exc.fields:
-            body["fields"] = exc.fields
-        if isinstance(exc, RateLimited):
-            headers["Retry-After"] = str(max(1, round(exc.retry_after)))
-        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        return refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = {
-            ".".join(str(part) for part in error["loc"] if part != "body"): error["msg"]
-            for error in exc.errors()
-        }
-        body = {"error": "ValidationFailed", "detail": "invalid request", "fields": fields}
-        return JSONResponse(body, status_code=422)
+        if (refused := await refusal_first(request, guards)) is not None:
+            return refusal(refused)
+        return invalid(validation_fields(request, exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        unparsed = unparsed_body_reason(exc) is not None
+        if unparsed and (refused := await refusal_first(request, guards)) is not None:
+            return refusal(refused)
+        return http_refusal(request, exc)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated or database_unreachable(exc):
             return _unavailable()
-        invalid = data_error_fields(request, exc)
-        if invalid is None:
+        fields = data_error_fields(request, exc)
+        if fields is None:
             raise exc
-        body = {"error": "ValidationFailed", "detail": "a value is out of range", "fields": invalid}
-        return JSONResponse(body, status_code=422)
+        return invalid(fields, "a value is out of range")
 
     @app.exception_handler(ConnectionError)
     @app.exception_handler(TimeoutError)
     async def _unreached(request: Request, exc: OSError) -> JSONResponse:
         return _unavailable()
+
+
+def refusal(exc: PulsefolioError) -> JSONResponse:
+    body: dict[str, object] = {"error": type(exc).__name__, "detail": exc.detail}
+    headers = {}
+    if isinstance(exc, ValidationFailed) and exc.fields:
+        body["fields"] = exc.fields
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 # The database cannot be reached now: down, starting or shutting down, failing over (08, 57,

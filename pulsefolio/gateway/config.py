@@ -42,6 +42,14 @@ CONTENT_SECURITY_POLICY = (
 )
 HSTS = "max-age=31536000; includeSubDomains"
 RATE_LIMITED_BODY = {"error": "RateLimited", "detail": "too many requests; try again later"}
+# The gateway's own 503 (no instance reachable, or one died before answering), shaped and
+# timed like the services' 503: health checks take a dead instance out within about 2 s.
+UNAVAILABLE_BODY = {"error": "ServiceUnavailable", "detail": "no instance could answer; try again"}
+UNAVAILABLE_RETRY_AFTER = "1"
+# Its own 502 (an instance answered with something that is not HTTP) and 504 (no answer within
+# the route's timeout): the same shape, and the same advice to retry.
+BAD_GATEWAY_BODY = {"error": "BadGateway", "detail": "an instance gave no valid answer; try again"}
+TIMEOUT_BODY = {"error": "GatewayTimeout", "detail": "no instance answered in time; try again"}
 _T = "type.googleapis.com/envoy."
 _RATE_LIMIT = "envoy.filters.http.local_ratelimit"
 _RATE_LIMIT_TYPE = _T + "extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
@@ -101,6 +109,7 @@ def _cluster(name: str, addresses: list[Address]) -> dict[str, Any]:
         "outlier_detection": {
             "consecutive_5xx": 5,
             "consecutive_gateway_failure": 2,
+            "enforcing_consecutive_gateway_failure": 100,
             "interval": "1s",
             "base_ejection_time": "5s",
             "max_ejection_percent": 50,
@@ -272,24 +281,38 @@ def _tls(settings: Settings) -> dict[str, Any] | None:
     }
 
 
-def _rate_limited_reply() -> dict[str, Any]:
-    """Envoy's own 429 (from the rate limit) as JSON shaped like the services' errors."""
+def _reply_mapper(status: int, body: dict[str, str], **more: Any) -> dict[str, Any]:
+    """Envoy's own ``status`` answers (never an upstream's) as ``body``, JSON."""
+    return {
+        "filter": {
+            "status_code_filter": {
+                "comparison": {
+                    "op": "EQ",
+                    "value": {"default_value": status, "runtime_key": f"local_reply_{status}"},
+                }
+            }
+        },
+        "body_format_override": {"json_format": body, "content_type": "application/json"},
+        **more,
+    }
+
+
+def _local_replies() -> dict[str, Any]:
+    """Envoy's own 429 (the rate limit), 502, 503 and 504 shaped like the services' errors; the
+    last three also say ``Retry-After``, as the services' 503 does, so that clients wait and
+    retry."""
+    retry = [_header("Retry-After", UNAVAILABLE_RETRY_AFTER)]
     return {
         "mappers": [
-            {
-                "filter": {
-                    "status_code_filter": {
-                        "comparison": {
-                            "op": "EQ",
-                            "value": {"default_value": 429, "runtime_key": "local_reply_429"},
-                        }
-                    }
-                },
-                "body_format_override": {
-                    "json_format": RATE_LIMITED_BODY,
-                    "content_type": "application/json",
-                },
-            }
+            _reply_mapper(429, RATE_LIMITED_BODY),
+            *(
+                _reply_mapper(status, body, headers_to_add=retry)
+                for status, body in (
+                    (502, BAD_GATEWAY_BODY),
+                    (503, UNAVAILABLE_BODY),
+                    (504, TIMEOUT_BODY),
+                )
+            ),
         ]
     }
 
@@ -325,7 +348,7 @@ def render_config(
                 }
             ],
         },
-        "local_reply_config": _rate_limited_reply(),
+        "local_reply_config": _local_replies(),
         "http_filters": [
             # without a bucket of its own it limits only routes that configure one
             {
@@ -358,6 +381,7 @@ def render_config(
             }
         ],
     }
+    portfolio: dict[str, Any]
     return {
         "admin": {"address": _address("127.0.0.1", settings.gateway_admin_port)},
         "static_resources": {

@@ -13,11 +13,14 @@ from argon2 import PasswordHasher
 from fastapi import APIRouter, FastAPI
 
 from pulsefolio.core.api_docs import mount_api_docs
+from pulsefolio.core.openapi import describe_answers
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import install_error_handlers
 from pulsefolio.portfolio.accounts.endpoints import router as accounts_router
+from pulsefolio.portfolio.allocation.endpoints import router as allocation_router
 from pulsefolio.portfolio.assets.endpoints import router as assets_router
 from pulsefolio.portfolio.auth.changes import identity_changes
+from pulsefolio.portfolio.auth.dependencies import GUARDS, current_user, require_admin
 from pulsefolio.portfolio.auth.endpoints import router as auth_router
 from pulsefolio.portfolio.auth.passwords import Passwords
 from pulsefolio.portfolio.benchmode.endpoints import router as benchmode_router
@@ -48,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     portfolios_router,
     performance_router,
     reports_router,
+    allocation_router,
     benchmode_router,
     dashboard_router,
 ]
@@ -82,9 +86,11 @@ def create_app(
     )
     mount_api_docs(app, "/api/v1/docs")
     app.state.passwords = Passwords(password_hasher)
-    install_error_handlers(app)
+    install_error_handlers(app, GUARDS)
+    describe_answers(app, signed_in=(current_user,), admin=(require_admin,))
     outermost = app.build_middleware_stack  # the fast path runs before any other middleware
     app.build_middleware_stack = lambda: FastPortfolioReads(outermost())  # type: ignore[method-assign]
     for router in ROUTERS:
-        app.include_router(router)
+        if router is not benchmode_router or settings.bench_mode:
+            app.include_router(router)
     return app

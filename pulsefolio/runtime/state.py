@@ -31,10 +31,11 @@ def alive(record: dict[str, Any] | None) -> bool:
         return False
     try:
         process = psutil.Process(int(record["pid"]))
-        return (
+        ours: bool = (
             abs(process.create_time() - float(record["started"])) < 0.01
             and process.status() != psutil.STATUS_ZOMBIE
         )
+        return ours
     except (psutil.Error, KeyError, ValueError, TypeError):
         return False
 

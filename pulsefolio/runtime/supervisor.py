@@ -85,7 +85,7 @@ class PopenProcess:
         extra: dict[str, object] = {}
         if spec.run_as is not None:
             extra = {"user": spec.run_as.uid, "group": spec.run_as.gid, "extra_groups": []}
-        self._popen = subprocess.Popen(  # type: ignore[call-overload]
+        self._popen: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
             list(spec.argv),
             env=env,
             cwd=spec.cwd,

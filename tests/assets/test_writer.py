@@ -70,8 +70,10 @@ class TestOutbox:
         try:
             await asyncio.sleep(0.5)
             stream = await connect_stream(f"nats://127.0.0.1:{port}", stream_namespace)
+            # a publish waits for its ack this long: with the server down, that long per cycle,
+            # and enough for a loaded machine once it is back
             loop = RefreshLoop(settings, {"simulated": market}, engine, cache, stream,
-                               publish_timeout=1.0)  # fmt: skip
+                               publish_timeout=5.0)  # fmt: skip
             first = await loop.run_once()
             assert first.published == 2 + first.changed_fx and first.outbox_pending == 0
 

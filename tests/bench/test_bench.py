@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from pulsefolio.bench.report import LOADS
+from pulsefolio.bench.run import TAIL_LINES, with_log_tail
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,3 +76,16 @@ def test_without_wrk_one_line_says_how_to_install_it(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert "apt-get install wrk" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_a_component_that_fails_to_start_is_told_with_its_log(tmp_path: Path) -> None:
+    """The data directory goes when the run stops, so the failure carries its log's end."""
+    log = tmp_path / "portfolio-2.log"
+    log.write_text("\n".join(f"line {n}" for n in range(40)) + "\nOSError: address in use\n")
+    said = with_log_tail(f"portfolio-2 exited with code 3 while starting; see {log}")
+    lines = said.splitlines()
+    assert lines[0].endswith(f"see {log}")
+    assert lines[1] == "last lines of portfolio-2.log:"
+    assert lines[-1] == "  OSError: address in use"
+    assert len(lines) == 2 + TAIL_LINES
+    assert with_log_tail("no log named") == "no log named"

@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+import psutil
 import pytest
 
 from pulsefolio.core.stream import Outgoing, Topic, connect_stream
@@ -35,6 +36,11 @@ async def test_a_publish_given_up_leaves_no_unread_failure_behind(
         sent = [Outgoing(Topic.PRICES, "K", b"1", "K:1")]
         assert await stream.publish(sent) == 1
         os.kill(child.pid, signal.SIGSTOP)
+        # kill() returns before the server, running on the other core, has stopped: it could
+        # still acknowledge what is sent in that moment
+        stopped = psutil.Process(child.pid)
+        while stopped.status() != psutil.STATUS_STOPPED:  # noqa: ASYNC110 polling a process
+            await asyncio.sleep(0.01)
         try:
             later = [Outgoing(Topic.PRICES, "K", b"2", "K:2")]
             with pytest.raises(TimeoutError):

@@ -52,6 +52,12 @@ def shown(driver: WebDriver, css: str, timeout: float = 15) -> WebElement:
 
 
 def text_of(driver: WebDriver, css: str) -> str:
+    """The text of the first element ``css`` finds ("" if none), read again if a live page
+    replaces the element while it is being read."""
+    return wait(driver, lambda d: (text_now(d, css),))[0]
+
+
+def text_now(driver: WebDriver, css: str) -> str:
     found = driver.find_elements(By.CSS_SELECTOR, css)
     return found[0].text if found else ""
 
@@ -753,6 +759,7 @@ def test_the_overview_fits_a_phone_screen(browser: WebDriver, stack: dict[str, A
         )
         assert overflow <= 0, f"the page is {overflow} px wider than the screen"
         browser.save_screenshot(str(SCREENSHOT.with_name("overview-phone.png")))
+        assert shown(browser, "#user-email").text  # the way to the settings stays on a phone
     finally:
         browser.set_window_size(size["width"], size["height"])
     assert console_errors(browser) == []
@@ -761,8 +768,9 @@ def test_the_overview_fits_a_phone_screen(browser: WebDriver, stack: dict[str, A
 def test_the_api_docs_page_works_offline_under_the_gateways_policy(
     browser: WebDriver, stack: dict[str, Any]
 ) -> None:
-    """Swagger UI's files come from the platform itself; the page lists the API's operations
-    and the browser reports no blocked script or style."""
+    """Swagger UI's files come from the platform itself; the page lists each of the API's
+    operations once (no bench routes outside bench mode), offers Authorize for the bearer
+    token, fetches nothing that fails (favicon included) and reports no blocked script or style."""
     browser.get_log("browser")
     browser.get_log("performance")
     browser.get(stack["gateway_url"] + "/api/v1/docs")
@@ -772,12 +780,25 @@ def test_the_api_docs_page_works_offline_under_the_gateways_policy(
             [e.text for e in d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")] or None
         ),
     )
-    assert "/api/v1/portfolio" in [path.replace("\u200b", "") for path in paths]
-    requested = [
-        json.loads(entry["message"])["message"]["params"]["request"]["url"]
-        for entry in browser.get_log("performance")
-        if '"Network.requestWillBeSent"' in entry["message"]
+    listed = [path.replace("\u200b", "") for path in paths]
+    assert "/api/v1/portfolio" in listed
+    assert listed.count("/api/v1/tokens") == 2  # GET and POST, each once
+    assert not [path for path in listed if path.startswith("/api/v1/bench")]
+    assert browser.find_elements(By.CSS_SELECTOR, ".auth-wrapper .authorize")
+    log = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
+    failed = [
+        event["params"]["response"]["url"]
+        for event in log
+        if event["method"] == "Network.responseReceived"
+        and event["params"]["response"]["status"] >= 400
     ]
+    assert failed == []
+    requested = [
+        event["params"]["request"]["url"]
+        for event in log
+        if event["method"] == "Network.requestWillBeSent"
+    ]
+    assert [url for url in requested if "favicon" in url], requested
     fetched = [url for url in requested if url.startswith(("http:", "https:"))]
     assert fetched and all(url.startswith(stack["gateway_url"]) for url in fetched), fetched
     assert console_errors(browser) == []

@@ -1,6 +1,6 @@
-"""What a new user meets, and the transactions and holding pages, in headless Chromium at
-1400 x 900 (and 390 x 844) against the real platform; figures on the page are checked against
-the API's answers. Screenshots of the overview and both pages go to docs/screenshots/.
+"""What a new user meets, and the transactions, holding and settings pages, in headless Chromium
+at 1400 x 900 (and 390 x 844) against the real platform; figures on the page are checked against
+the API's answers. Screenshots of the overview and these pages go to docs/screenshots/.
 
 The tests run in file order on one browser and one platform.
 """
@@ -22,6 +22,7 @@ from selenium.webdriver.support.ui import Select
 from tests.cli.stack import REPO
 from tests.dashboard.test_browser import (
     console_errors,
+    create_transaction,
     login,
     medium_date,
     open_page,
@@ -29,6 +30,7 @@ from tests.dashboard.test_browser import (
     publish_price,
     shown,
     sign_in,
+    text_now,
     text_of,
     wait,
 )
@@ -151,7 +153,20 @@ def test_overview_fits_and_its_chart_has_axes_and_values(
     tip = shown(browser, ".history-body .chart-tip")
     last = history["points"][-1]
     assert tip.find_element(By.CSS_SELECTOR, ".tip-date").text == medium_date(last["date"])
-    assert tip.find_element(By.CSS_SELECTOR, ".tip-value").text == money(last["value"])
+
+    def latest_value() -> str:  # today's point moves with live prices, on the page and the API
+        now = get(api, demo_auth, "/api/v1/portfolio/history", range="1Y", interval="day")
+        return money(now["points"][-1]["value"])
+
+    def tip_shows_the_latest(driver: WebDriver) -> bool:
+        # a live price redraws the chart, and the tip with it: point at today's end again
+        drawn = driver.find_element(By.CSS_SELECTOR, ".history-body .plot")
+        for dx in (2, 1):
+            ActionChains(driver).move_to_element_with_offset(drawn, width // 2 - dx, 0).perform()
+        return text_now(driver, ".chart-tip .tip-value") == latest_value()
+
+    wait(browser, tip_shows_the_latest)
+    plot = shown(browser, ".history-body .plot")
     ActionChains(browser).move_to_element_with_offset(plot, -(width // 2) + 1, 0).perform()
     first = history["points"][0]
     wait(browser, lambda d: text_of(d, ".chart-tip .tip-date") == medium_date(first["date"]))
@@ -275,19 +290,36 @@ def test_the_holding_page_shows_one_holding_live(
         ),
     )
     account, asset = held["account_id"], held["asset_id"]
+    sold = (Decimal(held["quantity"]) / 10).quantize(Decimal("0.0001"))
+    create_transaction(api, demo_auth, account, type="SELL", asset_id=asset, quantity=str(sold),
+                       price=held["price"], fee="1.25",
+                       executed_at=datetime.now(UTC).isoformat())  # fmt: skip
     open_page(browser, stack, "overview")
     link = shown(browser, f"#holdings tr[data-key='{account}:{asset}'] a.symbol")
     link.click()
     names = {a["id"]: a["name"] for a in get(api, demo_auth, "/api/v1/accounts")}
     wait(browser, lambda d: text_of(d, "main h1") == f"{held['symbol']} in {names[account]}")
 
-    row = next(
-        h
-        for h in portfolio(api, demo_auth)["holdings"]
-        if (h["account_id"], h["asset_id"]) == (account, asset)
-    )
-    wait(browser, lambda d: text_of(d, "#holding-value") == money(row["value_base"]))
-    assert text_of(browser, "#holding-quantity") == quantity(row["quantity"])
+    def holding_row() -> dict[str, Any]:
+        return next(
+            h
+            for h in portfolio(api, demo_auth)["holdings"]
+            if (h["account_id"], h["asset_id"]) == (account, asset)
+        )
+
+    left = quantity(str(Decimal(held["quantity"]) - sold))
+    assert quantity(holding_row()["quantity"]) == left  # the API shows the sale at once
+
+    # the page and this read may see a live price a moment apart: read until both show the
+    # same value
+    def agreeing(driver: WebDriver) -> dict[str, Any] | None:
+        found = holding_row()
+        shown_now = (text_of(driver, "#holding-value"), text_of(driver, "#holding-quantity"))
+        wanted = (money(found["value_base"]), quantity(found["quantity"]))
+        return found if shown_now == wanted else None
+
+    row = wait(browser, agreeing)
+    assert text_of(browser, "#holding-quantity") == quantity(row["quantity"]) == left
     assert text_of(browser, "#holding-cost") == money(row["cost_basis"])
     assert text_of(browser, "#holding-gain").startswith(money(row["unrealized_gain"], signed=True))
 
@@ -299,6 +331,12 @@ def test_the_holding_page_shows_one_holding_live(
         perf["gain"]["realized_gain_net"], signed=True
     )
     assert text_of(browser, "#holding-income") == money(perf["gain"]["income"], signed=True)
+    gain = perf["gain"]
+    assert text_of(browser, "#holding-gross") == money(gain["gain_gross"], signed=True)
+    assert text_of(browser, "#holding-fees") == money(gain["fees"]["total"])
+    assert text_of(browser, "#holding-total") == money(gain["gain_net"], signed=True)
+    labels = [dt.text for dt in browser.find_elements(By.CSS_SELECTOR, "dl.figures dt")]
+    assert {"Realized gain, net", "Total gain, gross", "Fees", "Total gain, net"} <= set(labels)
 
     lots = [lot for lot in get(api, demo_auth, f"{base}/lots")["lots"] if lot["asset_id"] == asset]
     txs = get(api, demo_auth, f"{base}/transactions", asset_id=asset, limit=500)["items"]
@@ -312,6 +350,21 @@ def test_the_holding_page_shows_one_holding_live(
     assert [r.get_attribute("data-tx") for r in shown_dividends] == [
         str(t["id"]) for t in dividends
     ]
+    this_year = get(api, demo_auth, f"{base}/realized")["sales"]
+    sales = [s for s in this_year if s["asset_id"] == asset]
+    assert sales  # the sale booked above at least
+    sale_rows = browser.find_elements(By.CSS_SELECTOR, "#holding-sales tbody tr")
+    assert len(sale_rows) == len(sales)
+    for sale, line in zip(sales, sale_rows, strict=True):
+        cells = {
+            col: line.find_element(By.CSS_SELECTOR, f"[data-col={col}]").text
+            for col in ("fees", "gain-gross", "gain-net")
+        }
+        assert cells == {
+            "fees": money(sale["fees"]),
+            "gain-gross": money(sale["gain_gross"], signed=True),
+            "gain-net": money(sale["gain_net"], signed=True),
+        }
     for lot, line in zip(lots, lot_rows, strict=True):
         assert line.find_element(By.CSS_SELECTOR, "[data-col=quantity]").text == quantity(
             lot["quantity"]
@@ -426,3 +479,82 @@ def test_a_new_user_is_told_what_comes_next(
     assert xirr.get_attribute("title").startswith("No money-weighted return")
     assert "(" not in text_of(browser, "#performance-sub"), "the solver's words are not shown"
     assert console_errors(browser) == []
+
+
+def test_settings_change_the_base_currency_the_password_and_api_tokens(
+    browser: WebDriver, stack: dict[str, Any], api: httpx.Client
+) -> None:
+    email, password, new_password = "settings@example.org", "a long enough password", "n" * 12
+    who = {"email": email, "password": password, "base_currency": "EUR"}
+    registered = api.post("/api/v1/auth/register", json=who)
+    assert registered.status_code == 201, registered.text
+    auth = login(api, email, password)  # each sign-in and password try counts: five a minute
+    account = api.post("/api/v1/accounts", json={"name": "US", "currency": "USD"}, headers=auth)
+    asset = next(a for a in get(api, auth, "/api/v1/assets", limit=50) if a["currency"] == "USD")
+    now = datetime.now(UTC).isoformat()
+    create_transaction(api, auth, account.json()["id"], type="BUY", asset_id=asset["id"],
+                       quantity="2", price="10", executed_at=now)  # fmt: skip
+    open_page(browser, stack, "overview")
+    browser.find_element(By.ID, "sign-out").click()
+    sign_in(browser, email, password)
+    shown(browser, "#user-email").click()  # the e-mail in the top bar leads to the settings
+    assert shown(browser, "#settings-email").text == email
+    currency = shown(browser, "#settings-currency")
+    assert currency.get_attribute("value") == "EUR"
+
+    currency.clear()
+    currency.send_keys("usd")
+    currency.submit()
+    wait(browser, lambda d: "valued in USD" in text_now(d, "form[aria-labelledby=profile-h]"))
+    assert get(api, auth, "/api/v1/me")["base_currency"] == "USD"
+    mine = portfolio(api, auth)
+    assert mine["base_currency"] == "USD"
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-route=overview]").click()
+    wait(
+        browser, lambda d: text_of(d, "#total-value") == money(portfolio(api, auth)["total_value"])
+    )
+
+    browser.find_element(By.ID, "user-email").click()
+    form = shown(browser, "form[aria-labelledby=password-h]")
+    form.find_element(By.NAME, "current_password").send_keys(password)
+    form.find_element(By.NAME, "new_password").send_keys(new_password)
+    form.find_element(By.NAME, "new_password_again").send_keys(new_password + "x")
+    form.submit()
+    assert "does not match" in shown(browser, "[data-field=new_password_again] .field-error").text
+    form.find_element(By.NAME, "current_password").clear()
+    form.find_element(By.NAME, "current_password").send_keys("not my password")
+    form.find_element(By.NAME, "new_password_again").clear()
+    form.find_element(By.NAME, "new_password_again").send_keys(new_password)
+    form.submit()
+    assert (
+        "is not your password" in shown(browser, "[data-field=current_password] .field-error").text
+    )
+    form.find_element(By.NAME, "current_password").clear()
+    form.find_element(By.NAME, "current_password").send_keys(password)
+    form.submit()
+    wait(browser, lambda d: "Password changed" in text_now(d, "form[aria-labelledby=password-h]"))
+    # the sign-in made before the change has ended; this tab goes on, also after a reload
+    # (its refresh token is the new one)
+    assert api.get("/api/v1/me", headers=auth).status_code == 401
+    browser.refresh()
+    assert shown(browser, "#signin-email, #nav:not([hidden])").get_attribute("id") == "nav"
+    auth = login(api, email, new_password)
+
+    form = shown(browser, "form[aria-label='New API token']")
+    form.find_element(By.NAME, "name").send_keys("nightly export")
+    form.find_element(By.NAME, "expires_in_days").send_keys("30")
+    form.submit()
+    token = shown(browser, "#new-token").text
+    assert token.startswith("pf_")
+    scripted = {"Authorization": f"Bearer {token}"}
+    assert get(api, scripted, "/api/v1/me")["email"] == email
+    (listed,) = get(api, auth, "/api/v1/tokens")
+    row = f"#tokens tr[data-token='{listed['id']}']"
+    state = text_of(browser, f"{row} .token-state")
+    assert state == f"expires {medium_date(listed['expires_at'][:10])}"
+    settled_screenshot(browser, "settings.png")
+    browser.find_element(By.CSS_SELECTOR, f"{row} button").click()
+    wait(browser, lambda d: text_of(d, f"{row} .token-state").startswith("revoked"))
+    assert api.get("/api/v1/me", headers=scripted).status_code == 401
+    assert console_errors(browser) == []
+    browser.find_element(By.ID, "sign-out").click()

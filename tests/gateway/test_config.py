@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,12 @@ import pytest
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.tokens import issue_access_token
 from pulsefolio.gateway import render_config
-from pulsefolio.gateway.config import KEYED_WRITES
+from pulsefolio.gateway.config import (
+    BAD_GATEWAY_BODY,
+    KEYED_WRITES,
+    TIMEOUT_BODY,
+    UNAVAILABLE_BODY,
+)
 from pulsefolio.runtime.ports import PortPicker
 from pulsefolio.runtime.servers import envoy as envoy_server
 from pulsefolio.runtime.supervisor import Supervisor
@@ -39,10 +45,22 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _routes(config: dict[str, object]) -> list[dict[str, object]]:
-    listener = config["static_resources"]["listeners"][0]  # type: ignore[index]
-    manager = listener["filter_chains"][0]["filters"][0]["typed_config"]
-    return manager["route_config"]["virtual_hosts"][0]["routes"]  # type: ignore[no-any-return]
+def _manager(config: dict[str, Any]) -> dict[str, Any]:
+    listener = config["static_resources"]["listeners"][0]
+    return listener["filter_chains"][0]["filters"][0]["typed_config"]  # type: ignore[no-any-return]
+
+
+def _routes(config: dict[str, Any]) -> list[dict[str, Any]]:
+    return _manager(config)["route_config"]["virtual_hosts"][0]["routes"]  # type: ignore[no-any-return]
+
+
+def _local_reply(config: dict[str, Any], status: int) -> dict[str, Any]:
+    """The mapper of Envoy's own ``status`` answers."""
+    mappers = _manager(config)["local_reply_config"]["mappers"]
+    return next(
+        m for m in mappers
+        if m["filter"]["status_code_filter"]["comparison"]["value"]["default_value"] == status
+    )  # fmt: skip
 
 
 class TestRender:
@@ -119,6 +137,10 @@ class Crashes:
 def _backend(port: int, name: str, crashes: Crashes) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self, status: int = 200) -> None:
+            if self.path.endswith("/not-http"):  # an instance gone wrong: no HTTP answer
+                self.wfile.write(b"\x00\x01 this is not an HTTP response\r\n\r\n")
+                self.close_connection = True
+                return
             body = json.dumps({"instance": name, "path": self.path}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -221,6 +243,42 @@ class TestThroughEnvoy:
             "/api/v1/accounts",
         ]
 
+    def test_its_own_503_says_retry_after_in_the_error_shape(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]], crashes: Crashes
+    ) -> None:
+        settings, backends = gateway
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}") as client:
+            crashes.remaining = 1  # an instance dies with the (unkeyed) write in flight
+            broken = client.post("/api/v1/accounts", json={})
+            for backend in backends[:2]:  # then no instance at all
+                backend.shutdown()
+                backend.server_close()
+            unreachable = client.get("/api/v1/health")
+            answered = client.get("/api/v1/market/quotes")
+        for answer in (broken, unreachable):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"] == "1"
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.json() == UNAVAILABLE_BODY
+        assert answered.status_code == 200
+        assert "retry-after" not in answered.headers
+
+    def test_its_own_502_and_504_are_in_the_error_shape(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]]
+    ) -> None:
+        settings, _ = gateway
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}") as client:
+            answer = client.get("/api/v1/market/not-http")
+        assert answer.status_code == 502, answer.text
+        assert answer.headers["retry-after"] == "1"
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == BAD_GATEWAY_BODY
+        # a 504 needs a 30 s wait: its mapper is the 502's, with its own body
+        config = render_config(settings)
+        timeout, bad = _local_reply(config, 504), _local_reply(config, 502)
+        assert timeout["body_format_override"]["json_format"] == TIMEOUT_BODY
+        assert timeout["headers_to_add"] == bad["headers_to_add"]
+
 
 def _instance_of(client: httpx.Client, token: str, path: str = "/api/v1/health") -> str:
     answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
@@ -254,6 +312,27 @@ class TestUsersPartitioned:
             # without a token, round-robin
             seen = {client.get("/api/v1/health").json()["instance"] for _ in range(10)}
             assert seen == {"p1", "p2"}
+
+    def test_a_request_to_a_dead_owner_is_retried_on_another_instance_at_once(
+        self, gateway: tuple[Settings, list[ThreadingHTTPServer]]
+    ) -> None:
+        settings, backends = gateway
+        even = {"Authorization": f"Bearer {issue_access_token(settings, 4, 'user')}"}
+        keyed = {**even, "Idempotency-Key": "k-1"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}") as client:
+            assert _instance_of(client, even["Authorization"].split()[1]) == "p1"
+            backends[0].shutdown()
+            backends[0].server_close()
+            # before the health checks notice (2 failures, 1 s apart), two failed connections
+            # take p1 out of its cluster, so the request's last try reaches p2
+            began = time.monotonic()
+            answers = [client.get("/api/v1/health", headers=even) for _ in range(3)]
+            answers.append(client.post("/api/v1/accounts/7/transactions", json={}, headers=keyed))
+            elapsed = time.monotonic() - began
+        assert [(a.status_code, a.json()["instance"]) for a in answers] == [
+            (200, "p2"), (200, "p2"), (200, "p2"), (201, "p2"),
+        ]  # fmt: skip
+        assert elapsed < 1.0  # the owner was not yet taken out of its cluster
 
     def test_a_lost_owners_users_move_to_one_other_instance(
         self, gateway: tuple[Settings, list[ThreadingHTTPServer]]

@@ -155,13 +155,13 @@ class TestSeedDemo:
     async def test_same_seed_same_data_other_seed_other_data(
         self, database_url: str, other_database_url: str
     ) -> None:
-        await seed(database_url, seed=7, users=40)
-        await seed(other_database_url, seed=7, users=40)
+        await seed(database_url, seed=7, users=12)
+        await seed(other_database_url, seed=7, users=12)
         same = await content_hash(database_url), await content_hash(other_database_url)
 
         assert same[0] == same[1]
         await _wipe(other_database_url)
-        await seed(other_database_url, seed=8, users=40)
+        await seed(other_database_url, seed=8, users=12)
         assert await content_hash(other_database_url) != same[0]
 
     async def test_second_seed_changes_nothing(self, database_url: str) -> None:

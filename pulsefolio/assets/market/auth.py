@@ -2,7 +2,8 @@
 
 The token's role claim is not enough: it was true when the token was issued, up to its lifetime
 ago. The user's role is read from the database on each admin request (they are few), so a
-deleted user or a demoted admin is refused at once, as on the portfolio service.
+deleted user, a demoted admin or a token issued before a password change is refused at once,
+as on the portfolio service.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
 from pulsefolio.core.tokens import TokenClaims, verify_access_token
 
-_ROLE = select(User.role).where(User.id == bindparam("user_id"))
+_ROLE = select(User.role, User.sessions_since).where(User.id == bindparam("user_id"))
 
 
 async def require_admin(request: Request) -> TokenClaims:
@@ -31,7 +32,7 @@ async def require_admin(request: Request) -> TokenClaims:
     if claims.role is not Role.ADMIN:
         raise Forbidden("administrators only")
     row = await fetch_one(resources.engine, _ROLE, {"user_id": claims.user_id})
-    if row is None:
+    if row is None or claims.predates(row["sessions_since"]):
         raise Unauthorized("invalid or revoked token")
     if Role(row["role"]) is not Role.ADMIN:
         raise Forbidden("administrators only")

@@ -13,6 +13,8 @@ from pulsefolio.assets.market.auth import require_admin
 from pulsefolio.assets.market.schemas import ManualPrices, Quote, SourceList
 from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.core.errors import NotFound, ValidationFailed
+from pulsefolio.core.openapi import content, errors
+from pulsefolio.core.schemas import Text
 from pulsefolio.core.tokens import TokenClaims
 
 Admin = Annotated[TokenClaims, Depends(require_admin)]
@@ -21,6 +23,14 @@ router = APIRouter(prefix="/api/v1/market", tags=["market"])
 # Prometheus scrapes a service at the bare ``/metrics``; the gateway reaches the same page
 # under the service's prefix.
 metrics_router = APIRouter(tags=["metrics"])
+
+CSV_BODY = {
+    "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+REFRESHED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "With ``wait=true``: the cycle's report"}
+}
+METRICS = content("text/plain", "Prometheus text exposition")
 
 
 def _loop(request: Request) -> RefreshLoop:
@@ -34,7 +44,7 @@ async def sources(request: Request) -> dict[str, Any]:
 
 
 @router.get("/quotes/{symbol}")
-async def quote(request: Request, symbol: str) -> Quote:
+async def quote(request: Request, symbol: Text) -> Quote:
     found = (await _loop(request).cache.get_prices([symbol])).get(symbol)
     if found is None:
         raise NotFound(f"no price for {symbol!r}")
@@ -52,7 +62,7 @@ async def manual_fx(request: Request, body: fx.ManualFxRates, _: Admin) -> dict[
     return await fx.set_manual_fx(_loop(request).writer, body)
 
 
-@router.post("/manual-prices/csv")
+@router.post("/manual-prices/csv", responses=errors(415, 422), openapi_extra=CSV_BODY)
 async def manual_prices_csv(request: Request, _: Admin) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "text/csv":
@@ -60,19 +70,19 @@ async def manual_prices_csv(request: Request, _: Admin) -> dict[str, Any]:
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed("the file is not UTF-8 text") from exc
+        raise ValidationFailed("the file is not UTF-8 text", {"body": "not valid UTF-8"}) from exc
     loop = _loop(request)
     return await service.import_manual_csv(loop.engine, loop.writer, text)
 
 
 @router.put("/assets/{symbol}/sources")
 async def asset_sources(
-    request: Request, symbol: str, body: SourceList, _: Admin
+    request: Request, symbol: Text, body: SourceList, _: Admin
 ) -> dict[str, Any]:
     return {"symbol": symbol, "sources": await service.set_sources(_loop(request), symbol, body)}
 
 
-@router.post("/refresh", status_code=202)
+@router.post("/refresh", status_code=202, responses=REFRESHED)
 async def refresh(
     request: Request, response: Response, _: Admin, wait: bool = False
 ) -> dict[str, Any]:
@@ -88,8 +98,8 @@ async def refresh(
     return {"scheduled": loop.request_cycle()}
 
 
-@metrics_router.get("/metrics")
-@metrics_router.get("/api/v1/market/metrics")
+@metrics_router.get("/metrics", response_class=PlainTextResponse, responses=METRICS)
+@metrics_router.get("/api/v1/market/metrics", response_class=PlainTextResponse, responses=METRICS)
 async def metrics_page(request: Request) -> PlainTextResponse:
     loop = _loop(request)
     status = await service.source_status(loop)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from pulsefolio.assets.market.schemas import RateText
 from pulsefolio.assets.market.service import in_utc_range
@@ -18,12 +18,12 @@ from pulsefolio.assets.selection import FUTURE_TOLERANCE
 from pulsefolio.assets.writer import PriceWriter
 from pulsefolio.core.domain import FxRate
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.core.schemas import CurrencyCode, RequestBody
 
 MANUAL = "manual"
 
 
-class ManualFxRate(BaseModel):
+class ManualFxRate(RequestBody):
     """``rate`` units of ``quote`` per one ``base`` at ``as_of``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -34,7 +34,7 @@ class ManualFxRate(BaseModel):
     as_of: AwareDatetime | None = None
 
 
-class ManualFxRates(BaseModel):
+class ManualFxRates(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     rates: list[ManualFxRate] = Field(min_length=1, max_length=10_000)

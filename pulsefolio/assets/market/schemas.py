@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic.config import JsonValue
 
+from pulsefolio.assets.sources.registry import SOURCES
 from pulsefolio.core.domain import PriceQuote
 from pulsefolio.core.money import (
     PRICE_NUMERIC,
     RATE_NUMERIC,
     column_problem,
-    is_currency,
-    parse_decimal,
 )
+from pulsefolio.core.schemas import DECIMAL_TEXT, RequestBody, decimal_in
+
+CURRENCY_STRICT = r"^[A-Z]{3}$"  # as stored: a pence quote (GBp) is not a currency here
 
 
 def _decimal_text(
@@ -27,7 +30,7 @@ def _decimal_text(
 ) -> Decimal:
     if not isinstance(value, str):
         raise ValueError(f'a {what} must be a string such as "12.34"')
-    price = parse_decimal(value)
+    price = decimal_in(value)
     if price <= 0:
         raise ValueError(f"a {what} must be positive")
     problem = column_problem(price, numeric)
@@ -40,25 +43,18 @@ def _rate_text(value: object) -> Decimal:
     return _decimal_text(value, RATE_NUMERIC, "rate")
 
 
-PriceText = Annotated[Decimal, BeforeValidator(_decimal_text)]
-RateText = Annotated[Decimal, BeforeValidator(_rate_text)]
+PriceText = Annotated[Decimal, BeforeValidator(_decimal_text), WithJsonSchema(DECIMAL_TEXT)]
+RateText = Annotated[Decimal, BeforeValidator(_rate_text), WithJsonSchema(DECIMAL_TEXT)]
 
 
-class ManualPrice(BaseModel):
+class ManualPrice(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(min_length=1, max_length=64)
     price: PriceText
-    currency: str | None = None
+    currency: str | None = Field(None, pattern=CURRENCY_STRICT)
     as_of: datetime | None = None
     previous_close: PriceText | None = None  # the close before as_of: gives a day change
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        if value is not None and not is_currency(value):
-            raise ValueError("not a currency code")
-        return value
 
     @field_validator("as_of")
     @classmethod
@@ -68,20 +64,24 @@ class ManualPrice(BaseModel):
         return value
 
 
-class ManualPrices(BaseModel):
+class ManualPrices(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     prices: list[ManualPrice] = Field(min_length=1, max_length=10_000)
 
 
-class SourceEntry(BaseModel):
+class SourceEntry(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(min_length=1, max_length=32)
+    source: str = Field(
+        min_length=1,
+        max_length=32,
+        json_schema_extra={"enum": cast(list[JsonValue], sorted(SOURCES))},
+    )
     provider_symbol: str = Field(min_length=1, max_length=64)
 
 
-class SourceList(BaseModel):
+class SourceList(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[SourceEntry] = Field(max_length=16)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 _compiled: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
 
 
-def _sql(engine: AsyncEngine, statement: Select[Any]) -> tuple[str, tuple[str, ...]]:
+def _sql(engine: AsyncEngine, statement: Select[*tuple[Any, ...]]) -> tuple[str, tuple[str, ...]]:
     """The statement's SQL for asyncpg (``$1``, ``$2`` ...) and its parameters' names in order."""
     key = (id(statement), engine.dialect.name)
     found = _compiled.get(key)
@@ -30,7 +30,7 @@ def _sql(engine: AsyncEngine, statement: Select[Any]) -> tuple[str, tuple[str, .
 
 
 async def fetch_one(
-    engine: AsyncEngine, statement: Select[Any], params: Mapping[str, Any]
+    engine: AsyncEngine, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:
     """The first row of ``statement`` (a module-level constant: compiled forms are kept by its
     identity) with ``params`` bound by name, read outside any transaction."""

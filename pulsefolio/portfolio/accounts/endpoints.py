@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from pulsefolio.core.openapi import errors
+from pulsefolio.core.schemas import IdParam
 from pulsefolio.portfolio.accounts.schemas import Account, AccountCreate, AccountUpdate
 from pulsefolio.portfolio.accounts.service import accounts
 from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, ResourcesDep, SessionDep
@@ -27,13 +29,13 @@ async def list_accounts(
 
 
 @router.get("/{account_id}")
-async def get_account(account_id: int, user: CurrentUserDep, session: SessionDep) -> Account:
+async def get_account(account_id: IdParam, user: CurrentUserDep, session: SessionDep) -> Account:
     return Account.model_validate(await accounts.get(session, user, account_id))
 
 
 @router.patch("/{account_id}")
 async def update_account(
-    account_id: int,
+    account_id: IdParam,
     body: AccountUpdate,
     user: CurrentUserDep,
     session: SessionDep,
@@ -43,8 +45,8 @@ async def update_account(
     return Account.model_validate(row)
 
 
-@router.post("/{account_id}/close")
+@router.post("/{account_id}/close", responses=errors(409))
 async def close_account(
-    account_id: int, user: CurrentUserDep, session: SessionDep, resources: ResourcesDep
+    account_id: IdParam, user: CurrentUserDep, session: SessionDep, resources: ResourcesDep
 ) -> Account:
     return Account.model_validate(await accounts.close(session, resources.stream, user, account_id))

@@ -7,10 +7,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulsefolio.core.domain import AccountKind, CostMethod
-from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.core.schemas import CurrencyCode, RequestBody
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -19,7 +19,7 @@ class AccountCreate(BaseModel):
     cost_method: CostMethod = CostMethod.FIFO
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)

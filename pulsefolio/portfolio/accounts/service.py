@@ -42,7 +42,7 @@ class AccountService:
         await session.flush()
         await record(session, user.id, account.id)
         await session.commit()
-        announce(stream)
+        await announce(stream, user.id)
         return account
 
     async def update(
@@ -63,7 +63,7 @@ class AccountService:
             await recompute_account(session, account.id)
         await record(session, user.id, account.id)
         await session.commit()
-        announce(stream)
+        await announce(stream, user.id)
         return account
 
     async def close(
@@ -76,7 +76,7 @@ class AccountService:
         account.closed_at = datetime.now(UTC)
         await record(session, user.id, account.id)
         await session.commit()
-        announce(stream)
+        await announce(stream, user.id)
         return account
 
 

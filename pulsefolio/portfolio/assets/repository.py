@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Row, case, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,9 +73,9 @@ async def replace_sources(
 
 async def daily_prices(
     session: AsyncSession, asset_id: int, start: date, end: date
-) -> list[Row[tuple[date, object, object, str]]]:
+) -> list[Row[date, Decimal, datetime, str]]:
     """(day, price, as_of, source) of each UTC day from ``start`` to ``end``, oldest first."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
     params = {"asset_id": asset_id, "since": since, "until": until}
-    return list(await session.execute(_DAILY_PRICES, params))  # type: ignore[arg-type]
+    return list(await session.execute(_DAILY_PRICES, params))

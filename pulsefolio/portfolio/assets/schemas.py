@@ -6,24 +6,27 @@ import re
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 from pulsefolio.core.domain import AssetClass
-from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.core.schemas import CurrencyCode, RequestBody
 from pulsefolio.portfolio.transactions.decimals import DecimalOut
 
-_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
+ISIN_PATTERN = r"^[A-Za-z]{2}[A-Za-z0-9]{9}[0-9]$"
+_ISIN = re.compile(ISIN_PATTERN)
+_ISIN_FIELD: JsonDict = {"pattern": ISIN_PATTERN, "examples": ["US0378331005"]}
 
 
 def _isin(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip().upper()
     if not _ISIN.match(value):
         raise ValueError("expected a 12-character ISIN such as US0378331005")
-    return value
+    return value.upper()
 
 
-class AssetSourceIn(BaseModel):
+class AssetSourceIn(RequestBody):
     """One price source for the asset; the list order is the fallback order."""
 
     model_config = ConfigDict(extra="forbid")
@@ -32,7 +35,7 @@ class AssetSourceIn(BaseModel):
     provider_symbol: str = Field(min_length=1, max_length=64)
 
 
-class AssetCreate(BaseModel):
+class AssetCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(min_length=1, max_length=64)
@@ -40,7 +43,7 @@ class AssetCreate(BaseModel):
     asset_class: AssetClass
     currency: CurrencyCode
     exchange: str | None = Field(None, max_length=32)
-    isin: str | None = None
+    isin: str | None = Field(None, json_schema_extra=_ISIN_FIELD)
     sources: list[AssetSourceIn] = Field(default_factory=list)
 
     _check_isin = field_validator("isin")(_isin)
@@ -51,15 +54,16 @@ class AssetCreate(BaseModel):
         return value.strip().upper()
 
 
-class AssetUpdate(BaseModel):
+class AssetUpdate(RequestBody):
     """The currency is fixed once created: every transaction of the asset is in it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=300)
-    asset_class: AssetClass | None = None
+    # may be left out but not set to null (the service says so): documented without null
+    name: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=300)
+    asset_class: AssetClass | SkipJsonSchema[None] = None
     exchange: str | None = Field(None, max_length=32)
-    isin: str | None = None
+    isin: str | None = Field(None, json_schema_extra=_ISIN_FIELD)
     sources: list[AssetSourceIn] | None = None
 
     _check_isin = field_validator("isin")(_isin)

@@ -70,9 +70,16 @@ class AuthCache:
         self._by_user.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    user_id: int
+    expires: float  # epoch seconds
+    issued: float  # epoch seconds (the token's iat)
+
+
 @dataclass(slots=True)
 class VerifiedTokens:
-    """Access tokens whose signature was checked, with their user and expiry (epoch seconds).
+    """Access tokens whose signature was checked, with their user, expiry and issue time.
 
     Verifying a JWT (base64, JSON, HMAC) costs more than the rest of a cached read; a token
     cannot change, so its verdict holds until it expires. Revocation works on the user behind
@@ -80,21 +87,21 @@ class VerifiedTokens:
     """
 
     max_entries: int = MAX_ENTRIES
-    _entries: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _entries: dict[str, Verdict] = field(default_factory=dict)
 
-    def user_id(self, token: str) -> int | None:
-        entry = self._entries.get(token)
-        if entry is None:
+    def get(self, token: str) -> Verdict | None:
+        verdict = self._entries.get(token)
+        if verdict is None:
             return None
-        if entry[1] <= time.time():
+        if verdict.expires <= time.time():
             del self._entries[token]
             return None
-        return entry[0]
+        return verdict
 
-    def put(self, token: str, user_id: int, expires: float) -> None:
+    def put(self, token: str, verdict: Verdict) -> None:
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[token] = (user_id, expires)
+        self._entries[token] = verdict
 
 
 def user_key(user_id: int) -> str:

@@ -9,8 +9,10 @@ The JWT is verified in-process on every request (signature, expiry, type). The u
 a token is read from the primary database only when :mod:`.cache` does not hold it (a few
 seconds), so most requests open no database session at all: a deleted user or a revoked API
 token is refused within ``cache.TTL_SECONDS``, at once when the change went through this
-instance. A request resolves its caller once (:func:`request_user`), whether the route or its
-database session (which needs the caller to route reads to a replica) asks first.
+instance. So is an access token issued before the user's ``sessions_since`` (set by a password
+change): the row carries it, the verdict on the token its issue time. A request resolves its
+caller once (:func:`request_user`), whether the route or its database session (which needs the
+caller to route reads to a replica) asks first.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from pulsefolio.core.db.direct import fetch_one
 from pulsefolio.core.db.engine import close_session
 from pulsefolio.core.domain import Role
 from pulsefolio.core.errors import Forbidden, Unauthorized
-from pulsefolio.core.tokens import verify_access_token
-from pulsefolio.portfolio.auth.cache import api_token_key, cache_for, user_key
+from pulsefolio.core.guards import Guards
+from pulsefolio.core.tokens import issued_before, verify_access_token
+from pulsefolio.portfolio.auth.cache import Verdict, api_token_key, cache_for, user_key
 from pulsefolio.portfolio.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class CurrentUser:
     email: str
     role: Role
     base_currency: str
+    sessions_since: datetime | None = None  # access tokens issued before it are refused
 
 
 def get_resources(request: Request) -> Resources:
@@ -84,44 +88,56 @@ def _bearer(header: str | None) -> str:
 
 
 async def authenticate(resources: Resources, token: str) -> CurrentUser:
-    """The user a token belongs to; raises Unauthorized for an invalid, expired or revoked one."""
+    """The user a token belongs to; raises Unauthorized for an invalid, expired or revoked one,
+    or an access token issued before the user's sessions were ended (a password change)."""
     from pulsefolio.portfolio.auth import repository
 
     cache = cache_for(resources.engine)
+    verdict = None
     if token.startswith(API_TOKEN_PREFIX):
         hashed = repository.token_hash(token)
         key = api_token_key(hashed)
     else:
-        user_id = _verified_user(resources, token)
-        key = user_key(user_id)
-    cached: CurrentUser | None = cache.get(key)
-    if cached is not None:
-        return cached
-    # On the primary, even with a replica: a replica may not have a token issued a moment ago
-    # yet, or may still hold one just revoked.
+        verdict = _verdict(resources, token)
+        key = user_key(verdict.user_id)
+    found: CurrentUser | None = cache.get(key)
+    if found is None:
+        found = await _identity(resources, token, verdict)
+        cache.put(key, found.id, found, lasting=verdict is not None)
+    if verdict is not None and issued_before(verdict.issued, found.sessions_since):
+        raise Unauthorized("signed out: the password was changed; please sign in again")
+    return found
+
+
+async def _identity(resources: Resources, token: str, verdict: Verdict | None) -> CurrentUser:
+    """The caller's row, from the primary even with a replica: a replica may not have a token
+    issued a moment ago yet, or may still hold one just revoked."""
+    from pulsefolio.portfolio.auth import repository
+
     query = (
-        repository.identity_by_api_token(hashed)
-        if token.startswith(API_TOKEN_PREFIX)
-        else repository.identity_by_id(user_id)
+        repository.identity_by_id(verdict.user_id)
+        if verdict is not None
+        else repository.identity_by_api_token(repository.token_hash(token))
     )
     row = await fetch_one(resources.engine, query.statement, query.params)
     if row is None:
         raise Unauthorized("invalid or revoked token")
     if "token_id" in row:
         await _note_api_token_use(resources, row)
-    found = CurrentUser(row["id"], row["email"], Role(row["role"]), row["base_currency"])
-    cache.put(key, found.id, found, lasting="token_id" not in row)
-    return found
+    return CurrentUser(
+        row["id"], row["email"], Role(row["role"]), row["base_currency"], row["sessions_since"]
+    )
 
 
-def _verified_user(resources: Resources, token: str) -> int:
-    """The user of a valid access token, checked once per token; raises Unauthorized."""
-    user_id = resources.verified.user_id(token)
-    if user_id is None:
+def _verdict(resources: Resources, token: str) -> Verdict:
+    """The user and issue time of a valid access token, checked once per token; raises
+    Unauthorized."""
+    verdict = resources.verified.get(token)
+    if verdict is None:
         claims = verify_access_token(resources.settings, token)
-        user_id = claims.user_id
-        resources.verified.put(token, user_id, claims.expires_at.timestamp())
-    return user_id
+        verdict = Verdict(claims.user_id, claims.expires_at.timestamp(), claims.issued_at)
+        resources.verified.put(token, verdict)
+    return verdict
 
 
 def known_caller(resources: Resources, authorization: str) -> CurrentUser | None:
@@ -133,14 +149,16 @@ def known_caller(resources: Resources, authorization: str) -> CurrentUser | None
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None
+    cache = cache_for(resources.engine)
     if token.startswith(API_TOKEN_PREFIX):
-        key = api_token_key(repository.token_hash(token))
-    else:
-        user_id = resources.verified.user_id(token)
-        if user_id is None:
-            return None
-        key = user_key(user_id)
-    found: CurrentUser | None = cache_for(resources.engine).get(key)
+        scripted: CurrentUser | None = cache.get(api_token_key(repository.token_hash(token)))
+        return scripted
+    verdict = resources.verified.get(token)
+    if verdict is None:
+        return None
+    found: CurrentUser | None = cache.get(user_key(verdict.user_id))
+    if found is None or issued_before(verdict.issued, found.sessions_since):
+        return None
     return found
 
 
@@ -210,6 +228,17 @@ def purchase_fees_capitalized(resources: Annotated[Resources, Depends(get_resour
     """The ``purchase_fees_in_cost_basis`` setting every money figure follows."""
     return resources.settings.purchase_fees_in_cost_basis
 
+
+async def _caller_of(request: Request) -> CurrentUser:
+    return await request_user(request, get_resources(request))
+
+
+async def _admin_of(request: Request) -> CurrentUser:
+    return await require_admin(await _caller_of(request))
+
+
+# Checked before an invalid request to a guarded route is refused (pulsefolio.core.guards).
+GUARDS: Guards = {current_user: _caller_of, require_admin: _admin_of}
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 AdminDep = Annotated[CurrentUser, Depends(require_admin)]

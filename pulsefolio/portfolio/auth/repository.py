@@ -27,14 +27,14 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return result.scalar_one_or_none()
 
 
-IDENTITY = (User.id, User.email, User.role, User.base_currency)
+IDENTITY = (User.id, User.email, User.role, User.base_currency, User.sessions_since)
 
 
 @dataclass(frozen=True, slots=True)
 class IdentityQuery:
     """What a request needs to know of its caller: a constant statement and its parameters."""
 
-    statement: Select[Any]
+    statement: Select[*tuple[Any, ...]]
     params: dict[str, Any]
 
 
@@ -96,6 +96,15 @@ async def revoke_family(session: AsyncSession, family: object) -> None:
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def revoke_refresh_tokens(session: AsyncSession, user_id: int) -> None:
+    """Revoke every refresh token of the user: each of their sign-ins ends at its next refresh."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 

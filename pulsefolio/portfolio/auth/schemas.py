@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from annotated_types import Gt, Le
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.core.schemas import BodyInt, CurrencyCode, RequestBody
 from pulsefolio.portfolio.auth.passwords import MIN_PASSWORD_LENGTH
+
+# The address's form, said once for the check and for the API document: a local part and a
+# dotted domain, without spaces, control characters or a second @. The excluded characters are
+# listed, not written \s, which Python and JSON Schema's regular expressions read differently.
+_PART = r"[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+EMAIL_PATTERN = rf"^{_PART}@{_PART}\.{_PART}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def _email(value: str) -> str:
-    value = value.strip()
-    local, at, domain = value.rpartition("@")
-    if not at or not local or "." not in domain or " " in value:
+    if not _EMAIL.fullmatch(value):
         raise ValueError("not an e-mail address")
     return value
 
 
-class Register(BaseModel):
+class Register(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=320, json_schema_extra={"pattern": EMAIL_PATTERN})
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
     base_currency: CurrencyCode = "USD"
 
     _check_email = field_validator("email")(_email)
 
 
-class Login(BaseModel):
+class Login(RequestBody):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
 
 
-class Refresh(BaseModel):
+class PasswordChange(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
+
+
+class Refresh(RequestBody):
     refresh_token: str = Field(max_length=256)
 
 
@@ -45,11 +59,11 @@ class TokenPair(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class ApiTokenCreate(BaseModel):
+class ApiTokenCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int | None = Field(None, gt=0, le=3650)
+    expires_in_days: Annotated[int, Gt(0), Le(3650), BodyInt] | None = None
 
 
 class ApiToken(BaseModel):

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import ApiToken, RefreshToken, User
 from pulsefolio.core.domain import Role
-from pulsefolio.core.errors import Conflict, NotFound, Unauthorized
+from pulsefolio.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.tokens import issue_access_token
 from pulsefolio.portfolio.auth import repository, schemas
@@ -82,6 +82,39 @@ class AuthService:
             raise Unauthorized("invalid refresh token")
         row.used_at = now
         return await self._issue(session, settings, user, row.family, previous=row)
+
+    async def change_password(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        passwords: Passwords,
+        redis: aioredis.Redis,
+        user: CurrentUser,
+        body: schemas.PasswordChange,
+        address: str,
+    ) -> schemas.TokenPair:
+        """Set a new password if ``current_password`` is the caller's, end every sign-in at once
+        (refresh tokens revoked, access tokens issued before now refused) and answer a new one.
+        Attempts count against the login limit of the caller's e-mail, so a stolen access token
+        cannot guess it."""
+        await check_login(redis, settings.namespace, user.email, address)
+        row = await repository.user_by_id(session, user.id)
+        if row is None:
+            raise Unauthorized("invalid or revoked token")
+        if not await passwords.verify(row.password_hash, body.current_password):
+            raise ValidationFailed(
+                "current_password: is not your password",
+                {"current_password": "is not your password"},
+            )
+        if body.new_password == body.current_password:
+            raise ValidationFailed(
+                "new_password: is the current password",
+                {"new_password": "is the current password"},
+            )
+        row.password_hash = await passwords.hash(body.new_password)
+        row.sessions_since = datetime.now(UTC)
+        await repository.revoke_refresh_tokens(session, user.id)
+        return await self._issue(session, settings, row, uuid.uuid4())
 
     async def logout(self, session: AsyncSession, token: str) -> None:
         """Revoke the refresh token's family; an unknown token is a no-op."""

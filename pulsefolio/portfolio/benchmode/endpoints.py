@@ -1,4 +1,5 @@
-"""Benchmark routes, present only when ``PULSEFOLIO_BENCH_MODE`` is on (404 otherwise).
+"""Benchmark routes, mounted only when ``PULSEFOLIO_BENCH_MODE`` is on (absent otherwise,
+from the API and from its document).
 
 * ``GET /api/v1/bench/fixed``: the Python ceiling. The caller is authenticated exactly as on
   ``GET /api/v1/portfolio``, then one pre-serialised body is returned to everyone: as many
@@ -14,24 +15,19 @@
 
 from __future__ import annotations
 
-import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
 
-from pulsefolio.core.errors import NotFound
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from pulsefolio.core.schemas import Digits
 from pulsefolio.portfolio.auth.dependencies import AdminDep, CurrentUserDep, SessionDep
 from pulsefolio.portfolio.benchmode.naive import naive_portfolio
 from pulsefolio.portfolio.benchmode.timing import revaluation_timings
 from pulsefolio.portfolio.live.service import Live
 from pulsefolio.portfolio.resources import Resources
 
-
-def _bench_only(request: Request) -> None:
-    resources: Resources = request.state.resources
-    if not resources.settings.bench_mode:
-        raise NotFound("not found")
-
-
-router = APIRouter(prefix="/api/v1/bench", tags=["bench"], dependencies=[Depends(_bench_only)])
+router = APIRouter(prefix="/api/v1/bench", tags=["bench"])
 
 
 def _json(body: bytes) -> Response:
@@ -84,7 +80,9 @@ async def status(request: Request, _: AdminDep) -> dict[str, object]:
 
 
 @router.post("/revalue")
-async def revalue(request: Request, _: AdminDep, repeat: int = 5) -> dict[str, float]:
+async def revalue(
+    request: Request, _: AdminDep, repeat: Annotated[int, Digits] = 5
+) -> dict[str, float]:
     """Median seconds of ``repeat`` full revaluations and of as many bare sparse products."""
     live: Live = request.state.live
     return revaluation_timings(live.engine, max(1, min(repeat, 50)))

@@ -271,4 +271,5 @@ class Engine:
 
     def all_values(self) -> np.ndarray:
         """Every bulk row's market value in its base currency (float64)."""
-        return self.value_usd * self._base_rates()[self.bulk.base]
+        values: np.ndarray = self.value_usd * self._base_rates()[self.bulk.base]
+        return values

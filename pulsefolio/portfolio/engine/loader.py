@@ -19,8 +19,8 @@ import contextlib
 import ctypes
 import gc
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import asyncpg
 import numpy as np
@@ -64,7 +64,7 @@ POSITIONS_COPY = f"""
          CASE WHEN {_FITS} AND p.cost_basis_base IS NOT NULL
               THEN ({{cost_base}} * 1000000)::int8 ELSE '{NO_COST_BASE}'::int8 END
   FROM positions p JOIN accounts a ON a.id = p.account_id
-  WHERE {_OPEN}
+  WHERE {{owned}} {_OPEN}
 """  # noqa: S608 (constants only)
 _CASH_FITS = "abs(c.balance) < 900000000"
 _CASH_OPEN = "c.balance <> 0 AND a.closed_at IS NULL"
@@ -77,23 +77,23 @@ CASH_COPY = f"""
          CASE WHEN {_CASH_FITS} THEN (c.balance * 10000000000)::int8 ELSE 0::int8 END,
          0::int8, '{NO_COST_BASE}'::int8
   FROM cash_balances c JOIN accounts a ON a.id = c.account_id
-  WHERE {_CASH_OPEN}
+  WHERE {{owned}} {_CASH_OPEN}
 """  # noqa: S608 (constants only)
 CASH_OVERSIZED = f"""
 SELECT c.account_id, c.currency, c.balance
 FROM cash_balances c JOIN accounts a ON a.id = c.account_id
-WHERE {_CASH_OPEN} AND NOT ({_CASH_FITS})
+WHERE {{owned}} {_CASH_OPEN} AND NOT ({_CASH_FITS})
 """  # noqa: S608 (constants only)
 OVERSIZED = f"""
 SELECT p.account_id, p.asset_id, p.quantity,
        {{cost}} AS cost_basis, {{cost_base}} AS cost_basis_base
 FROM positions p JOIN accounts a ON a.id = p.account_id
-WHERE {_OPEN} AND NOT ({_FITS})
+WHERE {{owned}} {_OPEN} AND NOT ({_FITS})
 """  # noqa: S608 (constants only)
 ACCOUNTS = """
 SELECT a.id, a.user_id, a.name, a.currency, u.base_currency
 FROM accounts a JOIN users u ON u.id = a.user_id
-WHERE a.closed_at IS NULL ORDER BY a.user_id, a.id
+WHERE {owned} a.closed_at IS NULL ORDER BY a.user_id, a.id
 """
 USERS = """
 SELECT u.id AS user_id, 0 AS kind, u.base_currency, a.id AS account_id, a.name, a.currency,
@@ -177,7 +177,10 @@ class _BinaryRows:
         return [np.ascontiguousarray(table[:, i]) for i in range(_FIELDS)]
 
 
-async def _driver(db: AsyncEngine, work: Any) -> Any:
+T = TypeVar("T")
+
+
+async def _driver(db: AsyncEngine, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     async with db.connect() as conn:
         raw = await conn.get_raw_connection()
         return await work(raw.driver_connection)
@@ -255,13 +258,12 @@ def _cash_assets(board: PriceBoard, packed: np.ndarray) -> np.ndarray:
     return indexes[inverse] if len(packed) else np.zeros(0, np.int64)
 
 
-def _owned(query: str, part: Partition | None) -> str:
-    """``query`` limited to the users of ``part`` (its WHERE clause is on ``a``, accounts)."""
+def _owned(part: Partition | None) -> str:
+    """The start of a WHERE clause on ``a`` (accounts) that keeps ``part``'s users only; each
+    start-up query has an ``{owned}`` slot for it."""
     if part is None:
-        return query
-    index, count = int(part.index), int(part.count)
-    clause = f"WHERE a.user_id % {count} = {index} AND "
-    return query.replace("WHERE ", clause, 1)
+        return ""
+    return f"a.user_id % {int(part.count)} = {int(part.index)} AND"
 
 
 async def load_engine(
@@ -274,15 +276,19 @@ async def load_engine(
         board = PriceBoard([_asset(r) for r in await pg.fetch(ASSETS)])
         await _prices(pg, board, cache, range(len(board)))
         await _fx(pg, board, cache)
-        accounts, base_users, base_codes, codes = _accounts(await pg.fetch(_owned(ACCOUNTS, part)))
+        owned = _owned(part)
+        accounts, base_users, base_codes, codes = _accounts(
+            await pg.fetch(ACCOUNTS.format(owned=owned))
+        )
         sink, cash_sink = _BinaryRows(), _BinaryRows()
         async with pg.transaction(readonly=True, isolation="repeatable_read"):
             cost = _COST[capitalize]
-            positions, oversized = POSITIONS_COPY.format(**cost), OVERSIZED.format(**cost)
-            await pg.copy_from_query(_owned(positions, part), output=sink, format="binary")
-            big = await pg.fetch(_owned(oversized, part))
-            await pg.copy_from_query(_owned(CASH_COPY, part), output=cash_sink, format="binary")
-            big_cash = await pg.fetch(_owned(CASH_OVERSIZED, part))
+            positions = POSITIONS_COPY.format(**cost, owned=owned)
+            await pg.copy_from_query(positions, output=sink, format="binary")
+            big = await pg.fetch(OVERSIZED.format(**cost, owned=owned))
+            cash_copy = CASH_COPY.format(owned=owned)
+            await pg.copy_from_query(cash_copy, output=cash_sink, format="binary")
+            big_cash = await pg.fetch(CASH_OVERSIZED.format(owned=owned))
         users, account_ids, asset_ids, quantity_int, cost_int, cost_base_int = sink.columns()
         cash = cash_sink.columns()
         real = {i: idx for i, idx in board.index.items() if i > 0}

@@ -159,7 +159,8 @@ class BulkBook:
 
     @property
     def indptr(self) -> np.ndarray:
-        return self.quantity.indptr
+        indptr: np.ndarray = self.quantity.indptr
+        return indptr
 
     def row(self, user_id: int) -> int | None:
         at = int(np.searchsorted(self.user_ids, user_id))
@@ -214,7 +215,7 @@ class BulkBook:
 
     def nbytes(self) -> int:
         """Bytes held by the arrays (not counting the Python objects around them)."""
-        arrays = [
+        arrays: list[np.ndarray] = [
             self.user_ids,
             self.base,
             self.quantity.data,
@@ -280,8 +281,8 @@ def build_bulk(
     exact: dict[int, Exact] = {}
     for (account_id, asset), figures in oversized.items():
         hits = np.flatnonzero((position_accounts == account_id) & (position_assets == asset))
-        for p in hits:
-            exact[int(p)] = figures
+        for hit in hits:
+            exact[int(hit)] = figures
     quantity_f = quantity_int / 10.0**QUANTITY_SCALE
     recorded = cost_base_int != NO_COST_BASE
     cost_f = np.where(recorded, 0.0, cost_int / 10.0**COST_SCALE)

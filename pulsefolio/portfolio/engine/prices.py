@@ -27,9 +27,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 import redis.asyncio as aioredis
@@ -221,13 +222,21 @@ class PriceBoard:
 
     def take_over(self, quotes: Iterable[PriceQuote], rates: Iterable[FxRate], origin: str) -> int:
         """Hold each quote and rate at least as new as the held one, marked ``origin`` (an equal
-        time replaces too, so the origin changes); return how many held ones are newer."""
+        time replaces too, so the origin changes); return how many held ones are newer.
+
+        Taking over from the database, a held quote newer than the stored one is kept but marked
+        ``database`` as well: it reached the board from the stream while the stored prices were
+        being read, and the asset service stores a price before announcing it."""
         newer = 0
         for q in quotes:
             idx = self.by_symbol.get(q.symbol)
             held = None if idx is None else self.quotes[idx]
             if idx is None or (held is not None and held.as_of > q.as_of):
-                newer += idx is not None
+                if idx is not None and held is not None:
+                    newer += 1
+                    if (remarked := _remarked(held, origin)) is not None:
+                        self.quotes[idx] = remarked
+                        self._moved(idx)
                 continue
             self.quotes[idx] = None
             self.set_quote(idx, Quote(q.price, q.previous_close, q.currency, q.as_of, q.source,
@@ -236,6 +245,9 @@ class PriceBoard:
             current = self.fx.get(r.pair)
             if current is not None and current.as_of > r.as_of:
                 newer += 1
+                if (remarked_rate := _remarked(current, origin)) is not None:
+                    self.fx[r.pair] = remarked_rate
+                    self._moved()
                 continue
             self.fx[r.pair] = HeldRate(r.rate, r.as_of, r.source, origin)
             self._moved()
@@ -320,3 +332,13 @@ async def watch_cache(
     )
     async with watch.running():
         yield watch
+
+
+Held = TypeVar("Held", Quote, HeldRate)
+
+
+def _remarked(held: Held, origin: str) -> Held | None:
+    """``held`` marked ``database`` when the board takes over from the database, else None."""
+    return (
+        replace(held, origin=DATABASE) if origin == DATABASE and held.origin != DATABASE else None
+    )

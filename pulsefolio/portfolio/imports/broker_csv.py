@@ -3,7 +3,11 @@
 The separator is the one of ``, ; TAB |`` that occurs most in the header line; a
 ``;``-separated file is read with decimal commas. Unrecognised columns are ignored. Signs of
 quantities, amounts and fees are ignored: the type says which way money and shares move
-(brokers often write sales as negative quantities).
+(brokers often write sales as negative quantities). A price has no direction, so a negative one
+is a row error rather than silently made positive.
+
+The reader is strict: a quote that is never closed or is followed by anything but a separator,
+and a row with more or fewer cells than the header, are row errors (field ``row``).
 """
 
 from __future__ import annotations
@@ -69,15 +73,14 @@ def parse_csv(content: str) -> Parsed:
     text = content.lstrip("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
     separator = max(_SEPARATORS, key=first.count)
-    try:
-        records = list(csv.reader(io.StringIO(text), delimiter=separator))
-    except csv.Error as exc:
-        return Parsed(errors=[RowError(0, "content", f"not a readable CSV file: {exc}")])
+    records, unreadable = _read(text, separator)
     while records and not any(cell.strip() for cell in records[0]):
         records.pop(0)
     if not records:
-        return Parsed(errors=[RowError(0, "content", "the file is empty")])
-    columns = recognise(records[0])
+        reason = f"not a readable CSV file: {unreadable}" if unreadable else "the file is empty"
+        return Parsed(errors=[RowError(0, "content", reason)])
+    header, body = records[0], records[1:]
+    columns = recognise(header)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         expected = {name: ", ".join(HEADERS[name]) for name in missing}
@@ -87,7 +90,6 @@ def parse_csv(content: str) -> Parsed:
                 for name in missing
             ]
         )
-    body = records[1:]
     day_first = slash_order(_cell(record, columns, "date") for record in body)
     numbers = (_cell(record, columns, name) for record in body for name in NUMBER_COLUMNS)
     decimal_comma = separator == ";" and writes_decimal_comma(numbers)
@@ -96,14 +98,37 @@ def parse_csv(content: str) -> Parsed:
     for number, record in enumerate(body, start=1):
         if not any(cell.strip() for cell in record):
             continue
+        if len(record) != len(header):
+            reason = f"has {len(record)} cells where the header has {len(header)}"
+            parsed.errors.append(RowError(number, "row", reason))
+            continue
         row, errors = reader.read(number, record)
         if errors:
             parsed.errors.extend(errors)
         elif row is not None:
             parsed.rows.append(row)
+    if unreadable:
+        parsed.errors.append(RowError(len(body) + 1, "row", f"unreadable from here: {unreadable}"))
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(RowError(0, "content", "the file has no data rows"))
     return parsed
+
+
+def _read(text: str, separator: str) -> tuple[list[list[str]], str | None]:
+    """The records up to the first the strict reader refuses, and why it refused it (None if it
+    read the whole file). Past an unterminated quote nothing can be told apart, so reading stops
+    there."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        reason = str(exc)
+        if reason == "unexpected end of data":
+            reason = "a quoted cell is never closed (unterminated quote)"
+        return records, reason
+    return records, None
 
 
 def _cell(record: list[str], columns: dict[str, int], name: str) -> str:
@@ -126,9 +151,10 @@ class _RowReader:
         moment = cells.required(
             "date", lambda text: parse_date(text, day_first_slashes=self.day_first)
         )
-        quantity, price, fee, amount = (
-            cells.optional(name, self._number) for name in ("quantity", "price", "fee", "amount")
+        quantity, fee, amount = (
+            cells.optional(name, self._size) for name in ("quantity", "fee", "amount")
         )
+        price = cells.optional("price", self._price)
         numerator, denominator = cells.optional("split_ratio", parse_ratio) or (None, None)
         # pence and the like: the asset and its ledger are in the major currency
         currency, (price, fee, amount) = in_major_unit(cells.text("currency"), price, fee, amount)
@@ -155,8 +181,17 @@ class _RowReader:
             note=cells.text("note") or None,
         ), []
 
-    def _number(self, text: str) -> Decimal:
+    def _size(self, text: str) -> Decimal:
         return abs(parse_number(text, decimal_comma=self.decimal_comma))
+
+    def _price(self, text: str) -> Decimal:
+        price = parse_number(text, decimal_comma=self.decimal_comma)
+        if price < 0:
+            raise ValueError(
+                f"must not be negative: {text.strip()!r} (signs are ignored only for"
+                " quantity, fee and amount)"
+            )
+        return price
 
 
 class _Cells:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
+from pulsefolio.core.openapi import content, errors
+from pulsefolio.core.schemas import IdParam
 from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, ResourcesDep, SessionDep
 from pulsefolio.portfolio.imports import schemas
 from pulsefolio.portfolio.imports.export import export_csv
@@ -27,7 +29,7 @@ async def preview_import(
     "/imports",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.ImportResult,
-    responses={422: {"model": schemas.ImportRejection}},
+    responses={**errors(409), 422: {"model": schemas.ImportRejection}},
 )
 async def run_import(
     body: schemas.ImportRequest,
@@ -54,9 +56,13 @@ async def run_import(
     return result
 
 
-@router.get("/transactions/export.csv", response_class=Response)
+@router.get(
+    "/transactions/export.csv",
+    response_class=Response,
+    responses=content("text/csv", "The transactions as CSV"),
+)
 async def export_transactions(
-    user: CurrentUserDep, session: SessionDep, account_id: int | None = None
+    user: CurrentUserDep, session: SessionDep, account_id: IdParam | None = None
 ) -> Response:
     text = await export_csv(session, user, account_id)
     return Response(

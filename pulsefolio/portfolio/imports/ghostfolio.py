@@ -111,8 +111,9 @@ def _activity(
         problems.add("date", str(exc))
     quantity = _number(activity, "quantity", problems)
     price = _number(activity, "unitPrice", problems)
-    fee = _number(activity, "fee", problems) or Decimal(0)
+    fee: Decimal | None = _number(activity, "fee", problems) or Decimal(0)
     # pence and the like: the asset and its ledger are in the major currency
+    currency: str | None
     currency, (price, fee) = in_major_unit(str(activity.get("currency") or ""), price, fee)
     fee = fee or Decimal(0)
     if fee < 0:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulsefolio.core.schemas import Id, RequestBody
 from pulsefolio.portfolio.transactions.decimals import DecimalOut
 
 IdempotencyKey = Annotated[
@@ -15,12 +16,14 @@ IdempotencyKey = Annotated[
 ]
 
 
-class ImportRequest(BaseModel):
+class ImportRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
+    # a NUL in the file is reported on its row and column, with every other bad cell
+    nul_allowed: ClassVar[frozenset[str]] = frozenset({"content"})
 
     format: Literal["csv", "ghostfolio"]
     content: str = Field(description="The file's text.")
-    account_id: int | None = Field(
+    account_id: Id | None = Field(
         None, description="Account of the rows that name none; must be the caller's."
     )
 
@@ -33,7 +36,7 @@ class RowIssue(BaseModel):
 
 class PreviewRow(BaseModel):
     row: int
-    account_id: int | None = Field(description="None for an account the import would create.")
+    account_id: Id | None = Field(description="None for an account the import would create.")
     account: str
     date: str
     executed_at: datetime

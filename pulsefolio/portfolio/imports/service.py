@@ -111,7 +111,7 @@ class ImportService:
             if key is None or (first := await key.replay(session, user.id)) is None:
                 raise
             return first, True  # a concurrent upload with the same key committed first
-        announce(stream)
+        await announce(stream, user.id)
         ids = [tx.id for tx in staged.transactions]
         return schemas.ImportResult(imported=len(ids), transaction_ids=ids), False
 

@@ -21,14 +21,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import Row, delete, inspect, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pulsefolio.core.db.models import Account, Asset, CashBalance, Position, Transaction, User
 from pulsefolio.core.domain import CostMethod
 from pulsefolio.core.domain import TransactionType as T
-from pulsefolio.core.errors import ValidationFailed
+from pulsefolio.core.errors import Conflict, ValidationFailed
 from pulsefolio.core.money import MONEY_NUMERIC, PRICE_NUMERIC, QUANTITY_NUMERIC, fits
 from pulsefolio.portfolio.ledger.checks import TooLarge, check_transaction
 from pulsefolio.portfolio.ledger.fx import Points, missing_reason, trade_rates
@@ -53,6 +53,22 @@ _ENTRY_COLUMNS = (
     Transaction.split_numerator,
     Transaction.split_denominator,
 )
+
+# select() types rows of at most ten columns: the row of _ENTRY_COLUMNS, lots and currency
+_Amount = Decimal | None
+_EntryRow = Row[
+    int,
+    T,
+    datetime,
+    _Amount,
+    _Amount,
+    _Amount,
+    Decimal,
+    _Amount,
+    _Amount,
+    list[dict[str, str | int]] | None,
+    str,
+]
 
 
 async def apply_transaction(session: AsyncSession, tx: Transaction) -> None:
@@ -135,7 +151,7 @@ async def recompute_position(
         .where(Transaction.account_id == account_id, Transaction.asset_id == asset_id)
         .order_by(Transaction.executed_at, Transaction.id)
     )
-    listed = list(rows)
+    listed: list[_EntryRow] = list(rows)
     entries = [Entry(*row[:-2]) for row in listed]
     named = {row.id: named_lots(row.lots) for row in listed if row.lots}
     if not entries:
@@ -308,7 +324,7 @@ async def _lock_account(
     if account is None:
         raise ValidationFailed("account_id: unknown account", {"account_id": "unknown account"})
     if check_open and account.closed_at is not None:
-        raise ValidationFailed("account_id: account is closed", {"account_id": "account is closed"})
+        raise Conflict("account is closed")
     return account
 
 

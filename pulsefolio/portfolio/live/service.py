@@ -11,7 +11,9 @@ loaded on their first request and forgotten once idle (:meth:`Live.evict_visitor
 change of a user it holds is applied; one of any other user is left to whoever holds them.
 
 Per batch: prices and rates go onto the price board at once (requests see them), a position
-change reloads that user from PostgreSQL (one query per batch). Revaluation of the float totals
+change reloads that user from PostgreSQL (one query per batch). A write through this instance
+reloads its user before it answers (:meth:`Live.wrote`), so the writer's next read shows it; the
+stream's copy of that change reloads them once more, harmlessly. Revaluation of the float totals
 runs in a worker thread, off the event loop, in a separate task that takes everything pending
 since its last run: batches arriving while it computes are coalesced into the next run. After
 each run every affected user with an open WebSocket gets a ``portfolio`` message, and
@@ -39,6 +41,7 @@ from pulsefolio.portfolio.engine import Engine, UserBook, load_engine, load_user
 from pulsefolio.portfolio.live.hub import Hub
 from pulsefolio.portfolio.portfolios.answers import AnswerCache
 from pulsefolio.portfolio.portfolios.service import Valuation
+from pulsefolio.portfolio.positions.events import apply_here
 from pulsefolio.portfolio.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,9 @@ class Live:
         self.revalued_as_of: datetime | None = self.oldest_price()
         self._pending = _Pending()
         self._wake = asyncio.Event()
+        # Reloads run one at a time, so one that read the database before a commit cannot
+        # install its older rows over one that read after it.
+        self._reloading = asyncio.Lock()
 
     @property
     def consumer_name(self) -> str:
@@ -101,10 +107,14 @@ class Live:
         times = [q.as_of for q in self.engine.board.market_quotes()]
         return min(times) if times else None
 
-    async def book(self, user_id: int) -> UserBook:
-        """The user's positions from memory; a user this instance never saw is loaded once."""
+    def note_visit(self, user_id: int) -> None:
+        """Mark a user of another instance as served now (see :meth:`evict_visitors`)."""
         if self.part is not None and not self.part.owns(user_id):
             self._visitors[user_id] = time.monotonic()
+
+    async def book(self, user_id: int) -> UserBook:
+        """The user's positions from memory; a user this instance never saw is loaded once."""
+        self.note_visit(user_id)
         book = self.engine.book(user_id)
         if book is None:
             [book] = await self._reload([user_id])
@@ -123,7 +133,20 @@ class Live:
     async def _reload(self, user_ids: Sequence[int]) -> list[UserBook]:
         r = self.resources
         capitalize = r.settings.purchase_fees_in_cost_basis
-        return await load_users(r.engine, r.cache, self.engine, user_ids, capitalize)
+        async with self._reloading:
+            return await load_users(r.engine, r.cache, self.engine, user_ids, capitalize)
+
+    async def positions_changed(self, user_ids: set[int]) -> None:
+        """Reload those of these users held here and have them revalued and pushed."""
+        users = {u for u in user_ids if self.engine.holds(u)}  # others: their owner's, or unseen
+        if users:
+            await self._reload(sorted(users))
+            self._pending.users |= users
+            self._wake.set()
+
+    async def wrote(self, user_id: int) -> None:
+        """A write through this instance committed a change of the user's positions."""
+        await self.positions_changed({user_id})
 
     async def apply(self, batch: Sequence[Delivery]) -> None:
         """Apply one stream batch and push the new values to connected clients."""
@@ -141,12 +164,9 @@ class Live:
         board = self.engine.board
         changed = board.apply_quotes(quotes)
         everyone = board.apply_fx(rates)
-        users = {u for u in users if self.engine.holds(u)}  # others: their owner's, or unseen
-        if users:
-            await self._reload(sorted(users))
+        await self.positions_changed(users)
         self.batches += 1
         self._pending.changed.update(changed)
-        self._pending.users |= users
         self._pending.everyone |= everyone
         self._wake.set()
 
@@ -237,13 +257,15 @@ async def live_service(resources: Resources) -> AsyncIterator[Live]:
     capitalize = resources.settings.purchase_fees_in_cost_basis
     engine = await load_engine(resources.engine, resources.cache, part, capitalize)
     live = Live(resources, engine, part)
+    writes = apply_here(resources.stream, live.wrote)
     tasks = [
         asyncio.create_task(live.run(), name=live.consumer_name),
         asyncio.create_task(live.revalue_loop(), name=f"{live.consumer_name}-revalue"),
         asyncio.create_task(live.evict_loop(), name=f"{live.consumer_name}-evict"),
     ]
     try:
-        yield live
+        async with writes:
+            yield live
     finally:
         for task in tasks:
             task.cancel()

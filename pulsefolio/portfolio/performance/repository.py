@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -58,9 +58,9 @@ _DAILY_PRICES = text(
 
 async def daily_prices(
     session: AsyncSession, asset_ids: Sequence[int]
-) -> dict[int, list[tuple[object, Decimal]]]:
+) -> dict[int, list[tuple[date, Decimal]]]:
     """Each asset's last stored price of each UTC day, ascending."""
-    out: dict[int, list[tuple[object, Decimal]]] = {}
+    out: dict[int, list[tuple[date, Decimal]]] = {}
     for asset_id, day, price in await session.execute(_DAILY_PRICES, {"ids": list(asset_ids)}):
         out.setdefault(asset_id, []).append((day, price))
     return out

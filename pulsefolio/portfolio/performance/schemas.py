@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -34,6 +35,14 @@ class Selection:
     asset_id: int | None
     range: RangeParams
     capitalize: bool = True  # purchase fees in the cost basis
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkQuery:
+    asset_id: int
+    range: RangeParams
+    interval: Interval
+    capitalize: bool = True
 
 
 class Point(BaseModel):
@@ -109,7 +118,7 @@ class Sale(BaseModel):
     sale_id: int
     lot_id: int
     date: date
-    opened: date
+    opened: dt.date
     asset_id: int
     symbol: str
     currency: str
@@ -142,3 +151,51 @@ class Realized(BaseModel):
     base_currency: str
     sales: list[Sale]
     totals: RealizedTotals
+
+
+class Drawdown(BaseModel):
+    """The deepest fall below a running peak: ``depth`` a fraction <= 0; no dates when none."""
+
+    depth: str
+    peak: date | None
+    trough: date | None
+    recovery: date | None
+
+
+class BenchmarkAsset(BaseModel):
+    asset_id: int
+    symbol: str
+    name: str
+    currency: str
+
+
+class BenchmarkPoint(BaseModel):
+    """Cumulative returns since the range's start and drawdowns, as fractions; ``benchmark``
+    and its drawdown are null before the asset's first price."""
+
+    date: date
+    portfolio: str
+    benchmark: str | None
+    portfolio_drawdown: str
+    benchmark_drawdown: str | None
+
+
+class MaxDrawdowns(BaseModel):
+    portfolio: Drawdown | None
+    benchmark: Drawdown | None
+
+
+class Benchmark(BaseModel):
+    range: str
+    interval: Interval
+    start: date
+    end: date
+    base_currency: str
+    asset: BenchmarkAsset
+    benchmark_start: date | None  # the close the benchmark's return is measured from
+    twr: str | None
+    benchmark_return: str | None  # in the base currency
+    benchmark_return_local: str | None  # in the asset's currency
+    excess_return: str | None
+    max_drawdown: MaxDrawdowns
+    points: list[BenchmarkPoint]

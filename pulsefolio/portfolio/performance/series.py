@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from pulsefolio.portfolio.valuation import History, Series
 
@@ -93,6 +94,7 @@ def sample_rows(dates: np.ndarray, first: int, last: int, interval: str) -> np.n
     if interval == "day" or not len(rows):
         return rows
     days = dates[rows]
+    keep: npt.NDArray[np.bool_]
     if interval == "week":
         keep = (days.astype("datetime64[D]").astype(np.int64) + 3) % 7 == 6  # 1970-01-01: Thu
     else:

@@ -85,7 +85,7 @@ class PerformanceService:
             ids = [(await accounts.get(session, user, account_id)).id]
         return await load_scope(session, user.id, base, ids, capitalize)
 
-    async def _prepare(
+    async def prepare(
         self, session: AsyncSession, user: CurrentUser, sel: schemas.Selection
     ) -> tuple[Scope, DateRange, np.ndarray, View | None]:
         """The scope, the resolved range, the history's dates and the selected series."""
@@ -110,7 +110,7 @@ class PerformanceService:
         sel: schemas.Selection,
         interval: schemas.Interval,
     ) -> schemas.History:
-        scope, rng, dates, series = await self._prepare(session, user, sel)
+        scope, rng, dates, series = await self.prepare(session, user, sel)
         base = scope.base_currency
         points: list[schemas.Point] = []
         if series is not None and len(dates):
@@ -145,12 +145,12 @@ class PerformanceService:
     async def performance(
         self, session: AsyncSession, user: CurrentUser, sel: schemas.Selection
     ) -> schemas.Performance:
-        scope, rng, dates, series = await self._prepare(session, user, sel)
+        scope, rng, dates, series = await self.prepare(session, user, sel)
         account_id, asset_id = sel.account_id, sel.asset_id
         base = scope.base_currency
         if series is None:
             zero = money(0, base)
-            fields = dict.fromkeys(schemas.Gain.model_fields, zero)
+            fields: dict[str, str | Fees] = dict.fromkeys(schemas.Gain.model_fields, zero)
             fields["fees"] = fees_out(dict.fromkeys(FEE_CATEGORIES, Decimal(0)), base)
             gain = schemas.Gain(**fields)
             return schemas.Performance(
@@ -162,7 +162,7 @@ class PerformanceService:
             books = [scope.books[str(account_id)]]
         symbol = None if asset_id is None else str(asset_id)
         result = performance(
-            dates, series.values, series.inflows, books, rng, symbol, series.outflows
+            dates, series.values, series.inflows, books, rng, symbol, series.outflows, base
         )
         s = max((rng.start - dates[0].item()).days, -1)
         e = min((rng.end - dates[0].item()).days, len(dates) - 1)

@@ -9,7 +9,8 @@ path that changes the board or a book can forget to invalidate):
   origin (:meth:`PriceBoard.unchanged_since`);
 * the user's positions (:attr:`Engine.user_versions`, bumped by every reload);
 * the base currency it was valued in;
-* the wall clock, up to the moment the first of its prices turns stale.
+* the wall clock, up to the moment the first of its prices turns stale, and at most one refresh
+  interval (a backstop: nothing else it shows depends on the time).
 
 Entries are kept in least-recently-used order within a byte budget.
 """
@@ -22,10 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pulsefolio.portfolio.engine import Engine, UserBook
-
-# An answer is remade at least this often even if nothing it shows moved (its "as_of" and
-# stale flags are recomputed then).
-MAX_AGE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +94,11 @@ class AnswerCache:
 
     def _expiry(self, assets: tuple[int, ...]) -> float:
         """When the first price still fresh now turns stale (two refresh intervals after its
-        as-of time), or :data:`MAX_AGE_SECONDS` from now if that is sooner."""
+        as-of time), or one refresh interval from now if that is sooner."""
         now = time.time()
         window = 2 * self.refresh_interval
         quotes = self.engine.board.quotes
         fresh_after = datetime.fromtimestamp(now - window, UTC)
         fresh = [q.as_of for i in assets if (q := quotes[i]) is not None and q.as_of > fresh_after]
-        soonest = now + MAX_AGE_SECONDS
+        soonest = now + self.refresh_interval
         return min(soonest, min(fresh).timestamp() + window) if fresh else soonest

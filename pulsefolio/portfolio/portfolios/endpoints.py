@@ -7,6 +7,7 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from pulsefolio.core.schemas import IdParam
 from pulsefolio.portfolio.auth.dependencies import CurrentUserDep
 from pulsefolio.portfolio.live.endpoints import router as stream_router
 from pulsefolio.portfolio.live.service import Live
@@ -31,7 +32,7 @@ async def get_portfolio(request: Request, user: CurrentUserDep) -> Response:
 
 @router.get("/accounts/{account_id}/portfolio", response_model=Portfolio)
 async def get_account_portfolio(
-    request: Request, account_id: int, user: CurrentUserDep
+    request: Request, account_id: IdParam, user: CurrentUserDep
 ) -> Response:
     """One of the caller's accounts; 404 when it is not theirs."""
     live: Live = request.state.live

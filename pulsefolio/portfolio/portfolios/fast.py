@@ -60,5 +60,6 @@ class FastPortfolioReads:
         book = live.engine.book(user.id)
         if book is None:
             return None
+        live.note_visit(user.id)
         body: bytes = live.answer(book, user.base_currency)
         return body

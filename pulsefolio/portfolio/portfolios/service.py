@@ -215,7 +215,9 @@ class Valuation:
         times = [q.as_of for h in self.priced if (q := self.board.quotes[h.asset]) is not None]
         return max(times).isoformat() if times else None
 
-    def _allocation(self, slices: dict[str, Any], names: dict[str, str] | None = None) -> list:
+    def _allocation(
+        self, slices: dict[str, Any], names: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         out = []
         for key, part in slices.items():
             item: dict[str, Any] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from pulsefolio.core.schemas import IdParam
 from pulsefolio.portfolio.auth.dependencies import CapitalizedDep, CurrentUserDep, SessionDep
 from pulsefolio.portfolio.positions.schemas import AccountPositions
 from pulsefolio.portfolio.positions.service import positions
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/api/v1", tags=["positions"])
 
 @router.get("/accounts/{account_id}/positions")
 async def account_positions(
-    account_id: int,
+    account_id: IdParam,
     user: CurrentUserDep,
     session: SessionDep,
     capitalize: CapitalizedDep,

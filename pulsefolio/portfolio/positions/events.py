@@ -8,6 +8,10 @@ commit together or not at all. After the commit, :func:`announce` wakes this ins
 ``stream_outbox`` and any relay sends it when the stream returns. ``account_id`` 0 means "the
 whole user" (a base-currency change, say).
 
+:func:`announce` also has this instance apply the change before the write answers (the
+applier :func:`apply_here` registered, the live engine's): the valuation routes answer from
+memory, and the writer's next read, which the gateway sends to the same instance, must show it.
+
 Consumers reload the user from the database on any change, so two changes of one user arriving
 in either order, or one arriving twice, leave every instance with the committed positions.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 WHOLE_USER = 0
 # The relay of each open stream: services receive the stream, and wake the relay behind it.
 _relays: weakref.WeakKeyDictionary[Stream, OutboxRelay] = weakref.WeakKeyDictionary()
+Applier = Callable[[int], Awaitable[None]]
+_appliers: weakref.WeakKeyDictionary[Stream, Applier] = weakref.WeakKeyDictionary()
 
 
 def message(change: PositionChanged) -> Outgoing:
@@ -47,13 +53,30 @@ async def record(session: AsyncSession, user_id: int, account_id: int = WHOLE_US
     return change.change_id
 
 
-def announce(stream: Stream) -> None:
-    """After the commit: have the relay behind ``stream`` send what was recorded."""
+async def announce(stream: Stream, user_id: int) -> None:
+    """After the commit: have the relay behind ``stream`` send what was recorded, and this
+    instance apply the user's change (a failure here only logs: the stream brings it too)."""
     relay = _relays.get(stream)
     if relay is None:
         log.warning("no outbox relay runs on this stream; position changes wait for another")
-        return
-    relay.wake()
+    else:
+        relay.wake()
+    applier = _appliers.get(stream)
+    if applier is not None:
+        try:
+            await applier(user_id)
+        except Exception:
+            log.exception("could not apply user %s's change here; the stream will", user_id)
+
+
+@asynccontextmanager
+async def apply_here(stream: Stream, applier: Applier) -> AsyncIterator[None]:
+    """Have :func:`announce` on ``stream`` call ``applier`` with the user while open."""
+    _appliers[stream] = applier
+    try:
+        yield
+    finally:
+        _appliers.pop(stream, None)
 
 
 @asynccontextmanager

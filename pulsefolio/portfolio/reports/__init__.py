@@ -1,1 +1,1 @@
-"""Reports across all of the caller's accounts: the tax-lot report."""
+"""Reports across the caller's accounts: the tax-lot report and the income report."""

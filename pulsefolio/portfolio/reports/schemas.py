@@ -47,3 +47,44 @@ class TaxLots(BaseModel):
     long_term_holding_days: int
     lots: list[TaxLot]
     totals: TaxLotTotals
+
+
+class IncomeAmounts(BaseModel):
+    """Income before withholding (``gross``), the tax withheld, and what was paid out
+    (``net = gross - withholding``); each the sum of the rounded payments."""
+
+    payments: int
+    gross: str
+    withholding: str
+    net: str
+
+
+class IncomeMonth(IncomeAmounts):
+    month: str  # "2026-03"
+
+
+class IncomeYear(IncomeAmounts):
+    year: int
+
+
+class IncomeHolding(IncomeAmounts):
+    asset_id: int
+    symbol: str
+    name: str
+    currency: str
+    trailing_12m_gross: str
+    trailing_12m_net: str
+    cost_basis: str
+    yield_on_cost: str | None  # trailing-12-month gross over cost_basis; null without open lots
+
+
+class Income(BaseModel):
+    base_currency: str
+    start: date | None
+    end: date
+    account_ids: list[int]
+    totals: IncomeAmounts
+    interest: IncomeAmounts
+    months: list[IncomeMonth]
+    years: list[IncomeYear]
+    holdings: list[IncomeHolding]

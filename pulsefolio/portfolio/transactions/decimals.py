@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import PlainSerializer
 
-from pulsefolio.core.money import parse_decimal
+from pulsefolio.core.schemas import ExactDecimal
 
 
 def plain(value: Decimal) -> str:
@@ -25,15 +25,7 @@ def plain(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def _parse(value: Any) -> Decimal:
-    if isinstance(value, float):  # only reachable from a non-JSON caller
-        raise ValueError("send numbers as JSON numbers or strings, not floats")
-    if not isinstance(value, (str, int, Decimal)):
-        raise ValueError("must be a number")
-    return parse_decimal(value)
-
-
-DecimalIn = Annotated[Decimal, BeforeValidator(_parse)]
+DecimalIn = ExactDecimal
 DecimalOut = Annotated[Decimal, PlainSerializer(plain, return_type=str, when_used="json")]
 
 

@@ -5,21 +5,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from pulsefolio.core.domain import TransactionType
+from pulsefolio.core.openapi import errors
+from pulsefolio.core.schemas import Digits, IdParam, IsoMoment, Offset
 from pulsefolio.portfolio.auth.dependencies import CurrentUserDep, ResourcesDep, SessionDep
 from pulsefolio.portfolio.transactions import schemas
 from pulsefolio.portfolio.transactions.decimals import DecimalRoute
 from pulsefolio.portfolio.transactions.service import transactions
 
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # what encode_cursor writes: URL-safe base64, unpadded
+
 router = APIRouter(prefix="/api/v1", tags=["transactions"], route_class=DecimalRoute)
 
 
-@router.post("/accounts/{account_id}/transactions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/accounts/{account_id}/transactions",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(409),
+)
 async def create_transaction(
-    account_id: int,
+    account_id: IdParam,
     body: schemas.TransactionCreate,
     response: Response,
     user: CurrentUserDep,
@@ -39,15 +47,15 @@ async def create_transaction(
 
 @router.get("/accounts/{account_id}/transactions")
 async def list_transactions(
-    account_id: int,
+    account_id: IdParam,
     user: CurrentUserDep,
     session: SessionDep,
     type: Annotated[list[TransactionType] | None, Query()] = None,
-    asset_id: int | None = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    asset_id: IdParam | None = None,
+    start: Annotated[IsoMoment | None, Query(alias="from")] = None,
+    end: Annotated[IsoMoment | None, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=CURSOR_PATTERN)] = None,
+    limit: Annotated[int, Ge(1), Le(500), Digits, Query()] = 100,
 ) -> schemas.TransactionPage:
     return await transactions.list(
         session,
@@ -72,14 +80,14 @@ SortKey = Literal[
 async def list_all_transactions(
     user: CurrentUserDep,
     session: SessionDep,
-    account_id: Annotated[list[int] | None, Query()] = None,
-    asset_id: Annotated[list[int] | None, Query()] = None,
+    account_id: Annotated[list[IdParam] | None, Query()] = None,
+    asset_id: Annotated[list[IdParam] | None, Query()] = None,
     type: Annotated[list[TransactionType] | None, Query()] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[IsoMoment | None, Query(alias="from")] = None,
+    end: Annotated[IsoMoment | None, Query(alias="to")] = None,
     sort: SortKey = "-executed_at",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[Offset, Query()] = 0,
+    limit: Annotated[int, Ge(1), Le(500), Digits, Query()] = 50,
 ) -> schemas.TransactionListing:
     """The caller's transactions in all their accounts, filtered, sorted and paged by offset.
     Repeat ``account_id``, ``asset_id`` or ``type`` to match any of several."""
@@ -89,14 +97,14 @@ async def list_all_transactions(
 
 @router.get("/transactions/{transaction_id}")
 async def get_transaction(
-    transaction_id: int, user: CurrentUserDep, session: SessionDep
+    transaction_id: IdParam, user: CurrentUserDep, session: SessionDep
 ) -> schemas.Transaction:
     return schemas.Transaction.model_validate(await transactions.get(session, user, transaction_id))
 
 
-@router.patch("/transactions/{transaction_id}")
+@router.patch("/transactions/{transaction_id}", responses=errors(409))
 async def update_transaction(
-    transaction_id: int,
+    transaction_id: IdParam,
     body: schemas.TransactionUpdate,
     user: CurrentUserDep,
     session: SessionDep,
@@ -106,9 +114,13 @@ async def update_transaction(
     return schemas.Transaction.model_validate(row)
 
 
-@router.delete("/transactions/{transaction_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/transactions/{transaction_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(409),
+)
 async def delete_transaction(
-    transaction_id: int, user: CurrentUserDep, session: SessionDep, resources: ResourcesDep
+    transaction_id: IdParam, user: CurrentUserDep, session: SessionDep, resources: ResourcesDep
 ) -> Response:
     await transactions.delete(session, resources.stream, user, transaction_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
 
 from pulsefolio.core.db.models import Asset, Transaction
 from pulsefolio.core.domain import TransactionType
@@ -36,13 +36,13 @@ async def asset_currency(session: AsyncSession, asset_id: int) -> str | None:
 
 
 def _filtered(
-    query: Select[tuple[Transaction]],
+    query: Select[Transaction],
     *,
     types: list[TransactionType] | None,
     asset_ids: list[int] | None,
     start: datetime | None,
     end: datetime | None,
-) -> Select[tuple[Transaction]]:
+) -> Select[Transaction]:
     if types:
         query = query.where(Transaction.type.in_(types))
     if asset_ids:
@@ -79,7 +79,7 @@ async def page(
     return list((await session.execute(query)).scalars())
 
 
-SORT_COLUMNS: dict[str, ColumnElement[object]] = {
+SORT_COLUMNS: dict[str, InstrumentedAttribute[object]] = {
     "executed_at": Transaction.executed_at,
     "account": Transaction.account_id,
     "symbol": Asset.symbol,

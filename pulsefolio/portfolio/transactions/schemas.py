@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from pulsefolio.core.domain import TransactionType
+from pulsefolio.core.schemas import CurrencyCode, Id, RequestBody
 from pulsefolio.portfolio.transactions.decimals import DecimalIn, DecimalOut
-
-
-def _currency(value: str | None) -> str | None:
-    return None if value is None else value.strip().upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +33,13 @@ class TransactionQuery:
     limit: int
 
 
-class LotPick(BaseModel):
+class LotPick(RequestBody):
     """One lot a SELL closes (accounts with ``cost_method`` specific): the purchase's
     transaction id and how much of it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    lot_id: int
+    lot_id: Id
     quantity: DecimalIn = Field(gt=0)
 
 
@@ -50,44 +48,41 @@ class LotPicked(BaseModel):
     quantity: DecimalOut
 
 
-class TransactionCreate(BaseModel):
+class TransactionCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     type: TransactionType
     executed_at: AwareDatetime
-    asset_id: int | None = None
+    asset_id: Id | None = None
     quantity: DecimalIn | None = None
     price: DecimalIn | None = None
     amount: DecimalIn | None = None
     fee: DecimalIn = Decimal(0)
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: CurrencyCode | None = None
     split_numerator: DecimalIn | None = None
     split_denominator: DecimalIn | None = None
     note: str | None = Field(None, max_length=2000)
     lots: list[LotPick] | None = Field(None, min_length=1, max_length=1000)
 
-    _check_currency = field_validator("currency")(_currency)
 
-
-class TransactionUpdate(BaseModel):
+class TransactionUpdate(RequestBody):
     """A correction: only the fields sent change; ``null`` clears an optional field."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: TransactionType | None = None
-    executed_at: AwareDatetime | None = None
-    asset_id: int | None = None
+    # may be left out but not set to null (the service says so): documented without null
+    type: TransactionType | SkipJsonSchema[None] = None
+    executed_at: AwareDatetime | SkipJsonSchema[None] = None
+    asset_id: Id | None = None
     quantity: DecimalIn | None = None
     price: DecimalIn | None = None
     amount: DecimalIn | None = None
-    fee: DecimalIn | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    fee: DecimalIn | SkipJsonSchema[None] = None
+    currency: CurrencyCode | None = None
     split_numerator: DecimalIn | None = None
     split_denominator: DecimalIn | None = None
     note: str | None = Field(None, max_length=2000)
     lots: list[LotPick] | None = Field(None, min_length=1, max_length=1000)
-
-    _check_currency = field_validator("currency")(_currency)
 
 
 def stored_lots(

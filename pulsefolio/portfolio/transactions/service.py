@@ -58,7 +58,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         return parsed, int(ident)
     except ValueError as exc:
         raise ValidationFailed(
-            "cursor: not a valid cursor", {"cursor": "not a valid cursor"}
+            "cursor: not a valid cursor", {"query.cursor": "not a valid cursor"}
         ) from exc
 
 
@@ -124,7 +124,7 @@ class TransactionService:
             if first is None:
                 raise
             return self._replay(first, account_id, body), True
-        announce(stream)
+        await announce(stream, user.id)
         return row, False
 
     def _replay(
@@ -216,7 +216,7 @@ class TransactionService:
         await record(session, user.id, row.account_id)
         await session.commit()
         await session.refresh(row)
-        announce(stream)
+        await announce(stream, user.id)
         return row
 
     async def delete(
@@ -230,7 +230,7 @@ class TransactionService:
         await delete_transaction(session, row)
         await record(session, user.id, account_id)
         await session.commit()
-        announce(stream)
+        await announce(stream, user.id)
 
 
 transactions = TransactionService()

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from pulsefolio.core.domain import Role
-from pulsefolio.core.schemas import CurrencyCode
+from pulsefolio.core.schemas import CurrencyCode, RequestBody
 
 
 class Me(BaseModel):
@@ -20,7 +20,7 @@ class Me(BaseModel):
     created_at: datetime
 
 
-class MeUpdate(BaseModel):
+class MeUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     base_currency: CurrencyCode | None = None

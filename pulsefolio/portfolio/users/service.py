@@ -50,7 +50,7 @@ class UserService:
             await record(session, user.id)
         await session.commit()
         if changed:
-            announce(stream)
+            await announce(stream, user.id)
         return row
 
 

@@ -6,6 +6,7 @@ and the fast revaluation path use float64 and say so.
 """
 
 from .currency import GainSplit, split_gain
+from .drawdown import MaxDrawdown, drawdowns, max_drawdown
 from .history import History, Series, build_history
 from .ledger import LedgerEntry, check_entry, ordered
 from .lots import AccountLots, CashEvent, ClosedLot, Lot, LotBook, replay, replay_accounts
@@ -20,6 +21,7 @@ from .returns import (
     resolve_range,
     time_weighted_return,
     twr_index,
+    twr_path,
     xirr,
 )
 from .valuation import HoldingValue, PortfolioValue, Position, positions_from_lots, value_portfolio
@@ -37,6 +39,7 @@ __all__ = [
     "LedgerEntry",
     "Lot",
     "LotBook",
+    "MaxDrawdown",
     "Performance",
     "PortfolioValue",
     "Position",
@@ -45,7 +48,9 @@ __all__ = [
     "build_matrix",
     "check_entry",
     "check_fast_path",
+    "drawdowns",
     "gains",
+    "max_drawdown",
     "money_weighted_return",
     "ordered",
     "performance",
@@ -58,6 +63,7 @@ __all__ = [
     "time_weighted_return",
     "totals",
     "twr_index",
+    "twr_path",
     "value_portfolio",
     "xirr",
 ]

@@ -97,7 +97,8 @@ def _index(items: Sequence[LedgerEntry], first: date, base_currency: str) -> _In
     fx = np.fromiter((float(e.fx_rate) for e in items), np.float64, n)
 
     def of(t: TransactionType) -> np.ndarray:
-        return code == _CODE[t]
+        mask: np.ndarray = code == _CODE[t]
+        return mask
 
     buy, sell, dividend, split = of(T.BUY), of(T.SELL), of(T.DIVIDEND), of(T.SPLIT)
     flow = np.zeros(n)

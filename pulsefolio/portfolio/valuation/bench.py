@@ -129,7 +129,8 @@ def _loop_values(
     fx_at = {c: dict(zip(p.dates.tolist(), p.values.tolist(), strict=True)) for c, p in fx.items()}
     last_price: dict[str, float] = {}
     last_fx: dict[str, float] = {"CHF": 1.0}
-    values, inflows = [], []
+    values: list[float] = []
+    inflows: list[float] = []
     per_holding: dict[tuple[str, str], list[float]] = {}
     day = start
     while day <= end:

@@ -99,7 +99,8 @@ def revalue_changed(
 
     ``by_column`` is the holdings matrix in CSC form; only the affected entries are touched.
     """
-    return values + by_column[:, changed] @ delta
+    revalued: np.ndarray = values + by_column[:, changed] @ delta
+    return revalued
 
 
 @dataclass(frozen=True, slots=True)

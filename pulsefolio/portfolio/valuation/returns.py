@@ -23,6 +23,7 @@ Conventions
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from pulsefolio.core.errors import ValidationFailed
-from pulsefolio.core.money import ZERO
+from pulsefolio.core.money import ZERO, present
 
 from .lots import CAPITALIZED_FEE, FEE, FEE_CATEGORIES, INCOME, AccountLots
 
@@ -41,7 +42,7 @@ from .lots import CAPITALIZED_FEE, FEE, FEE_CATEGORIES, INCOME, AccountLots
 _TOTAL_LOSS = -1.0 + 1e-9
 # Above 10^6 % a year no rate is answered (docs/money.md); Newton steps stay inside the bounds.
 MAX_RATE = 1e4
-RANGES = ("1D", "WTD", "MTD", "YTD", "1Y", "3Y", "5Y", "MAX", "CUSTOM")
+RANGES = ("1D", "1W", "WTD", "MTD", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y", "MAX", "CUSTOM")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +57,10 @@ def resolve_range(
 ) -> DateRange:
     """The ``(start, end]`` of a named range; ``CUSTOM`` takes ``start`` and ``end``.
 
-    1D starts yesterday, WTD on the Sunday before this week's Monday, MTD and YTD on the last
-    day of the previous month and year, nY on the same date n years ago (29 February falls
-    back to the 28th), MAX the day before ``first_date``. No range starts before that day.
+    1D starts yesterday, 1W a week ago, WTD on the Sunday before this week's Monday, MTD and
+    YTD on the last day of the previous month and year, nM and nY on the same date n months or
+    years ago (a day the month lacks falls back to its last: 31 May less 3M is 28 February),
+    MAX the day before ``first_date``. No range starts before that day.
     Raises :class:`ValidationFailed` (field ``range``) for an unknown name or bad dates.
     """
     key = name.upper()
@@ -67,8 +69,13 @@ def resolve_range(
             raise ValidationFailed("a custom range needs start < end", {"range": "bad dates"})
         return DateRange(key, max(start, first_date - timedelta(days=1)), end)
     years = {"1Y": 1, "3Y": 3, "5Y": 5}
+    months = {"1M": 1, "3M": 3, "6M": 6}
     if key == "1D":
         begin = today - timedelta(days=1)
+    elif key == "1W":
+        begin = today - timedelta(days=7)
+    elif key in months:
+        begin = _months_before(today, months[key])
     elif key == "WTD":
         begin = today - timedelta(days=today.weekday() + 1)
     elif key == "MTD":
@@ -85,6 +92,12 @@ def resolve_range(
     else:
         raise ValidationFailed(f"unknown range {name!r}", {"range": f"one of {RANGES}"})
     return DateRange(key, max(begin, first_date - timedelta(days=1)), today)
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _leap(year: int) -> bool:
@@ -129,6 +142,24 @@ def twr_index(
     prev = np.concatenate(([0.0], values[:-1]))
     out = np.zeros(len(values)) if outflows is None else outflows
     return np.cumprod(_growth(prev, values, inflows, out)) - 1.0
+
+
+def twr_path(
+    values: np.ndarray,
+    inflows: np.ndarray,
+    s: int,
+    e: int,
+    outflows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cumulative TWR from row ``s`` at each row ``max(s, 0)`` to ``e``: 0 at ``s`` itself, and
+    from the first row on when ``s`` is -1 (nothing before the history)."""
+    if e < max(s, 0):
+        return np.zeros(0)
+    lo = max(s + 1, 0)
+    prev = values[lo - 1 : e] if lo else np.concatenate(([0.0], values[:e]))
+    out = np.zeros(e + 1 - lo) if outflows is None else outflows[lo : e + 1]
+    path = np.cumprod(_growth(prev, values[lo : e + 1], inflows[lo : e + 1], out)) - 1.0
+    return np.concatenate(([0.0], path)) if s >= 0 else path
 
 
 def _growth(prev: np.ndarray, cur: np.ndarray, flow: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -227,9 +258,9 @@ def money_weighted_return(
 class Gains:
     """Base-currency gain over a range and its parts; see the module conventions.
 
-    The series figures are float64; realized, income and fees are exact sums of the lots'
-    Decimal amounts, so that a caller rounds them first and derives ``unrealized`` from the
-    rounded parts (as the performance route does).
+    The series figures are float64; realized, income and fees are Decimal sums of the lots'
+    amounts (each rounded first when :func:`gains` is given the currency), so that a caller
+    derives ``unrealized`` from the rounded parts (as the performance route does).
     """
 
     start_value: float
@@ -263,11 +294,15 @@ def gains(
     books: Iterable[AccountLots],
     rng: DateRange,
     symbol: str | None = None,
+    currency: str | None = None,
 ) -> Gains:
     """The gain over ``rng`` split into realized, unrealized, income and fees.
 
     ``books`` are the replayed accounts the series cover; ``symbol`` narrows the lots and
-    events to one holding (pass the holding's own value and flow series with it).
+    events to one holding (pass the holding's own value and flow series with it). Given the
+    base ``currency``, each sold lot's proceeds, cost and fees, each payment and each fee are
+    rounded to its minor unit before they are summed, as the reports round their rows: the
+    sums are then the reports' totals to the cent.
     """
     s, e = _window(dates, rng)
     v0, v1 = _at(values, s), _at(values, e)
@@ -276,21 +311,26 @@ def gains(
     def inside(when: date) -> bool:
         return rng.start < when <= rng.end
 
+    def unit(amount: Decimal) -> Decimal:
+        return amount if currency is None else present(amount, currency)
+
     realized = realized_net = income = fees = ZERO
     paid = dict.fromkeys(FEE_CATEGORIES, ZERO)
     for book in books:
         for c in book.closed_lots:
             if (symbol is None or c.symbol == symbol) and inside(c.closed_at.date()):
-                realized += c.gain_gross_base
-                realized_net += c.gain_net_base
+                gross = unit(c.proceeds_base) - unit(c.cost_base)
+                realized += gross
+                realized_net += gross - unit(c.fees_base)
         for ev in book.events:
             if (symbol is None or ev.symbol == symbol) and inside(ev.executed_at.date()):
+                amount = unit(ev.amount_base)
                 if ev.kind == INCOME:
-                    income += ev.amount_base
+                    income += amount
                 elif ev.kind in (FEE, CAPITALIZED_FEE):
-                    paid[ev.category] += ev.amount_base
+                    paid[ev.category] += amount
                     if ev.kind == FEE:
-                        fees += ev.amount_base
+                        fees += amount
     return Gains(v0, v1, flow, v1 - v0 - flow, realized, income, fees, realized_net, paid)
 
 
@@ -302,16 +342,17 @@ def performance(
     rng: DateRange,
     symbol: str | None = None,
     outflows: np.ndarray | None = None,
+    currency: str | None = None,
 ) -> Performance:
     """TWR, XIRR and the gain breakdown of one series over one range.
 
     ``outflows`` (one holding's money taken out, within ``inflows``) count at the end of
-    their day in the TWR; see the conventions.
+    their day in the TWR; see the conventions. ``currency`` as :func:`gains` takes it.
     """
     s, e = _window(dates, rng)
     return Performance(
         rng,
         time_weighted_return(values, inflows, s, e, outflows),
         money_weighted_return(dates, values, inflows, rng),
-        gains(dates, values, inflows, books, rng, symbol),
+        gains(dates, values, inflows, books, rng, symbol, currency),
     )

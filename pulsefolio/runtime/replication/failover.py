@@ -59,7 +59,7 @@ def failover(settings: Settings, report: Callable[[str], None] = print) -> dict[
     if not redis_ping(redis_primary)() and state.alive(children.get(REDIS_REPLICA)):
         replica = redis.Redis(host=settings.host, port=settings.redis_replica_port)
         try:
-            replica.execute_command("REPLICAOF", "NO", "ONE")
+            replica.execute_command("REPLICAOF", "NO", "ONE")  # type: ignore[no-untyped-call]
         finally:
             replica.close()
         redis_promoted = True

@@ -30,7 +30,7 @@ def spec(
     cluster_name: str = "pulsefolio",
 ) -> ProcessSpec:
     store = data_dir / "nats"
-    argv = (
+    argv: tuple[str, ...] = (
         str(executable()),
         "--addr",
         host,

@@ -135,7 +135,7 @@ def _remove_stale_lock(path: Path) -> bool:
         return False
     try:
         process = psutil.Process(int(path.read_text().splitlines()[0]))
-        gone = process.status() == psutil.STATUS_ZOMBIE
+        gone: bool = process.status() == psutil.STATUS_ZOMBIE
     except (ValueError, IndexError, psutil.NoSuchProcess):
         gone = True
     except psutil.Error:

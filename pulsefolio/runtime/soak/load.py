@@ -2,9 +2,12 @@
 
 Each user has a writer and a reader. The writer posts small BUY transactions, each with its own
 ``Idempotency-Key``, and retries the same request (same key) on any failure until the platform
-answers 2xx: only then is it *acknowledged* and recorded. A write still unanswered when the run
-ends is left out of the record (it may or may not be stored; the checks allow both, but never
-twice). The reader asks for the portfolio and counts answers, failures and price origins.
+answers 2xx: only then is it *acknowledged* and recorded. An answer's ``Retry-After`` sets the
+wait before the retry, as a careful client does; without one the wait doubles from 0.2 s to 2 s.
+A write still unanswered when the run ends is left out of the record (it may or may not be
+stored; the checks allow both, but never twice). The reader asks for the portfolio and counts
+answers, failures and price origins. Every ``503`` is counted, with whether it came from the
+gateway itself (no instance answered) and whether it said ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 PASSWORD = "soak-password-1234"  # noqa: S105 (throwaway users of a test run)
 TIMEOUT = httpx.Timeout(5.0)
+RETRY_AFTER_CAP = 30.0  # seconds; a longer Retry-After is waited this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class Acked:
     account_id: int
     asset_id: int
     quantity: Decimal
+    sent_at: float = 0.0  # monotonic time of the first attempt
+    acked_at: float = 0.0  # monotonic time of the 2xx
 
 
 @dataclass
@@ -47,13 +54,41 @@ class LoadStats:
     holding_origins: Counter[str] = field(default_factory=Counter)
     prices_from: Counter[str] = field(default_factory=Counter)
     longest_write_wait: float = 0.0
+    unavailable: int = 0  # 503 answers
+    unavailable_from_gateway: int = 0  # of them, the gateway's own: no instance answered
+    unavailable_without_retry_after: int = 0
+    unavailable_at: list[float] = field(default_factory=list)  # monotonic times of the 503s
 
     def failed(self, what: str) -> None:
         self.failures[what] += 1
         self.failed_at.append(time.monotonic())
 
+    def refused(self, what: str, response: httpx.Response) -> float | None:
+        """Count a non-2xx answer; return the seconds its ``Retry-After`` asks for, if any."""
+        self.failed(f"{what} {response.status_code}")
+        wait = retry_after(response)
+        if response.status_code == 503:
+            self.unavailable += 1
+            self.unavailable_at.append(time.monotonic())
+            # Envoy adds this header to what an upstream answered, never to its own replies
+            if "x-envoy-upstream-service-time" not in response.headers:
+                self.unavailable_from_gateway += 1
+            if wait is None:
+                self.unavailable_without_retry_after += 1
+        return wait
+
+    @property
+    def requests(self) -> int:
+        return self.attempts + self.reads_ok + self.reads_failed
+
+    def server_errors(self) -> int:
+        """Answers 5xx other than 503: a server failing, not one saying to come back."""
+        statuses = ((what.rsplit(" ", 1)[-1], n) for what, n in self.failures.items())
+        return sum(n for status, n in statuses if status.startswith("5") and status != "503")
+
     def summary(self) -> dict[str, Any]:
         return {
+            "requests": self.requests,
             "writes_acknowledged": len(self.acked),
             "write_attempts": self.attempts,
             "write_retries": self.retried,
@@ -62,6 +97,10 @@ class LoadStats:
             "reads_ok": self.reads_ok,
             "reads_failed": self.reads_failed,
             "failures": dict(self.failures.most_common(8)),
+            "unavailable_503": self.unavailable,
+            "unavailable_503_from_gateway": self.unavailable_from_gateway,
+            "unavailable_503_without_retry_after": self.unavailable_without_retry_after,
+            "server_errors": self.server_errors(),
             "prices_from": dict(self.prices_from),
             "holding_price_origins": dict(self.holding_origins),
         }
@@ -167,19 +206,21 @@ class LoadDriver:
                     json=body, headers={"Idempotency-Key": key},
                 )  # fmt: skip
                 if response.is_success:
-                    waited = time.monotonic() - started
+                    now = time.monotonic()
+                    waited = now - started
                     self.stats.longest_write_wait = max(self.stats.longest_write_wait, waited)
-                    acked = Acked(key, user.id, user.account_id, asset, quantity)
+                    acked = Acked(key, user.id, user.account_id, asset, quantity, started, now)
                     self.stats.acked.append(acked)
                     return acked
-                self.stats.failed(f"write {response.status_code}")
+                asked = self.stats.refused("write", response)
             except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: no new login
                 self.stats.failed(f"write {type(exc).__name__}")
+                asked = None
             if time.monotonic() > stop_retrying:
                 self.stats.unacknowledged += 1
                 return None
             self.stats.retried += 1
-            await asyncio.sleep(pause)
+            await asyncio.sleep(pause if asked is None else min(asked, RETRY_AFTER_CAP))
             pause = min(pause * 2, 2.0)
 
     async def read_once(self, user: User) -> dict[str, Any] | None:
@@ -191,7 +232,7 @@ class LoadDriver:
             return None
         if not response.is_success:
             self.stats.reads_failed += 1
-            self.stats.failed(f"read {response.status_code}")
+            self.stats.refused("read", response)
             return None
         self.stats.reads_ok += 1
         body: dict[str, Any] = response.json()
@@ -216,3 +257,15 @@ class LoadDriver:
             self._reader(u, stop) for u in self.users
         ]
         await asyncio.gather(*tasks)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the answer's ``Retry-After`` asks to wait (delta-seconds or an HTTP date)."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when.replace(tzinfo=when.tzinfo or UTC) - datetime.now(UTC)).total_seconds())

@@ -75,11 +75,13 @@ class TestAdminRoutes:
         assert quote.status_code == 404  # nothing was written by the refused calls
 
     async def test_the_role_in_the_database_decides(self, api, settings, engine) -> None:  # type: ignore[no-untyped-def]
-        """An admin token outlives a demotion or a deletion by up to its lifetime; the role
-        stored now is what counts."""
+        """An admin token outlives a password change, a demotion or a deletion by up to its
+        lifetime; what is stored now is what counts."""
         admin = bearer(settings, Role.ADMIN)
         method, path, body = ADMIN_ROUTES[0]
-        for change, status in (("UPDATE users SET role = 'user'", 403),
+        # a password change ends every sign-in made before it; then a demotion, a deletion
+        for change, status in (("UPDATE users SET sessions_since = now()", 401),
+                               ("UPDATE users SET sessions_since = NULL, role = 'user'", 403),
                                ("DELETE FROM users", 401)):  # fmt: skip
             async with engine.begin() as conn:
                 await conn.execute(text(change + " WHERE id = :id"), {"id": TOKEN_USER})

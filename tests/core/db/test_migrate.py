@@ -20,6 +20,8 @@ from pulsefolio.core.db.urls import with_database
 EXPECTED_TABLES = {
     "accounts",
     "alembic_version",
+    "allocation_settings",
+    "allocation_targets",
     "api_tokens",
     "asset_sources",
     "assets",

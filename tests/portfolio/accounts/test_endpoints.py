@@ -48,8 +48,8 @@ class TestAccounts:
             f"/api/v1/accounts/{account['id']}/transactions",
             json={"type": "DEPOSIT", "amount": "100", "executed_at": "2024-01-02T00:00:00Z"},
         )
-        assert response.status_code == 422
-        assert "account_id" in response.json()["fields"]
+        assert response.status_code == 409  # a state of the account, not a bad field
+        assert response.json() == {"error": "Conflict", "detail": "account is closed"}
         assert await count_rows("transactions") == 0
 
     async def test_bad_input_is_422_with_fields(

@@ -1,4 +1,5 @@
-"""Register, login, refresh, logout, personal API tokens and the login rate limit."""
+"""Register, login, refresh, logout, password change, personal API tokens and the login rate
+limit."""
 
 from __future__ import annotations
 
@@ -197,6 +198,92 @@ class TestBearer:
             "/api/v1/me", headers={"Authorization": f"Bearer {user.refresh_token}"}
         )
         assert response.status_code == 401
+
+
+class TestPasswordChange:
+    async def test_new_password_signs_in_and_every_earlier_sign_in_ends(
+        self, client: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        user = await make_user("pat@example.com")
+        other = await client.post(
+            "/api/v1/auth/login", json={"email": "pat@example.com", "password": PASSWORD}
+        )
+        assert other.status_code == 200
+        script = (await user.client.post("/api/v1/tokens", json={"name": "script"})).json()
+        new = "a much longer passphrase"
+        changed = await user.client.post(
+            "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": new}
+        )
+        assert changed.status_code == 200, changed.text
+        pair = changed.json()
+        # this sign-in goes on with the answer's tokens; every earlier one ends at once
+        for old in (user.refresh_token, other.json()["refresh_token"]):
+            refused = await client.post("/api/v1/auth/refresh", json={"refresh_token": old})
+            assert refused.status_code == 401
+        for old in (user.access_token, other.json()["access_token"]):
+            for path in ("/api/v1/me", "/api/v1/portfolio"):  # the full and the fast path
+                ended = await client.get(path, headers={"Authorization": f"Bearer {old}"})
+                assert ended.status_code == 401, (path, ended.text)
+        renewed = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert renewed.status_code == 200
+        me = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"}
+        )
+        assert me.status_code == 200 and me.json()["id"] == user.id
+        login = "/api/v1/auth/login"
+        old_login = await client.post(login, json={"email": user.email, "password": PASSWORD})
+        assert old_login.status_code == 401
+        new_login = await client.post(login, json={"email": user.email, "password": new})
+        assert new_login.status_code == 200
+        # a personal token is the user's to revoke, not ended by a new password
+        scripted = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {script['token']}"}
+        )
+        assert scripted.status_code == 200
+
+    async def test_refusals_name_the_field_and_change_nothing(
+        self, client: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        user = await make_user()
+        url, long_enough = "/api/v1/me/password", "another passphrase"
+        cases = [
+            ({"current_password": "wrong password", "new_password": long_enough},
+             "current_password"),
+            ({"current_password": PASSWORD, "new_password": "short"}, "new_password"),
+            ({"current_password": PASSWORD, "new_password": PASSWORD}, "new_password"),
+            ({"new_password": long_enough}, "current_password"),
+        ]  # fmt: skip
+        for body, name in cases:
+            refused = await user.client.post(url, json=body)
+            assert refused.status_code == 422, refused.text
+            assert name in refused.json()["fields"], refused.text
+        # nothing changed: the old password and the sign-in still work
+        again = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": user.refresh_token}
+        )
+        assert again.status_code == 200
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert login.status_code == 200
+        anonymous = await client.post(
+            url, json={"current_password": PASSWORD, "new_password": long_enough}
+        )
+        assert anonymous.status_code == 401
+
+    async def test_guessing_the_current_password_is_rate_limited(
+        self, client: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        user = await make_user()
+        body = {"current_password": "guess guess", "new_password": "another passphrase"}
+        statuses = [(await user.client.post("/api/v1/me/password", json=body)).status_code
+                    for _ in range(6)]  # fmt: skip
+        # the sign-in that made the user was the first of the five attempts a minute
+        assert statuses == [422] * 4 + [429] * 2
+        right = {**body, "current_password": PASSWORD}
+        assert (await user.client.post("/api/v1/me/password", json=right)).status_code == 429
 
 
 class TestApiTokens:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.cache import PriceCache, connect_redis
 from pulsefolio.portfolio.engine import load_engine, load_users
+from pulsefolio.portfolio.engine.prices import CacheFallback
 from pulsefolio.portfolio.portfolios.service import Valuation
 
 from .fixtures import NOW, make_account, make_user, quote, rate, seed, set_position
@@ -159,6 +160,38 @@ class TestUpdates:
         )
         assert users == {book.user_id}
         assert engine.totals(book.user_id).value == pytest.approx(10 * 90 * 0.8 + 5840, rel=1e-12)  # type: ignore[union-attr]
+
+
+class TestCacheFallback:
+    async def test_every_quote_held_is_marked_database_while_the_cache_is_down(
+        self, db: AsyncEngine, cache: PriceCache
+    ) -> None:
+        """A quote applied from the stream while the stored prices are being read is newer than
+        what the read returned: it stays, and is marked ``database`` with the rest."""
+        book = await seed(db, cache)
+        engine = await load_engine(db, cache)
+        newer = quote("AAPL", "85", "78", "USD", NOW + timedelta(seconds=5))
+        newer_rate = rate("GBPUSD", "1.75", NOW + timedelta(seconds=5))
+        engine.apply_quotes([newer])
+        engine.apply_fx([newer_rate])
+        version = engine.board.version
+        await CacheFallback(engine.board, db, cache, engine.revalue_all).to_database()
+
+        body = value(engine, book.user_id).body()
+        rows = {r["symbol"]: r for r in body["holdings"]}
+        assert {r["price_origin"] for r in rows.values()} == {"database"}
+        assert body["prices_from"] == "database"
+        assert rows["AAPL"]["price"] == "85"  # the newer quote held, not the older stored 70
+        assert engine.board.fx["GBPUSD"].origin == "database"
+        assert not engine.board.unchanged_since(version, [engine.board.by_symbol["AAPL"]])
+
+        await cache.put_prices([newer])  # the cache, back, holds them too
+        await cache.put_fx([newer_rate])
+        await CacheFallback(engine.board, db, cache, engine.revalue_all).to_cache()
+        assert engine.board.cache_down is False
+        rows = {r["symbol"]: r for r in value(engine, book.user_id).rows()}
+        assert rows["AAPL"]["price_origin"] == "cache"
+        assert rows["SAP"]["price_origin"] == "database"  # the cache never held SAP
 
 
 class TestRecordedBaseCost:

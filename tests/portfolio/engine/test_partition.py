@@ -3,6 +3,7 @@ another's users while their owner is down, and forgets them once idle."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -74,6 +75,10 @@ class TestVisitors:
         await wait_for(eve.client, "/api/v1/portfolio", "6800.00")
         assert live.engine.holds(eve.id)
         assert live.evict_visitors(idle=3600) == []
+        # reads answered on the fast path (cached answer, no framework) count as visits too
+        await asyncio.sleep(0.3)
+        assert (await eve.client.get("/api/v1/portfolio")).status_code == 200
+        assert live.evict_visitors(idle=0.25) == []
         assert live.evict_visitors(idle=0) == [eve.id]
         assert not live.engine.holds(eve.id)
         # served again from a fresh load, with the same figures

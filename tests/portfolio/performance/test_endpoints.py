@@ -66,6 +66,19 @@ async def insert(db: AsyncEngine, into: str, rows: list[dict[str, Any]]) -> None
         await conn.execute(text(f"INSERT INTO {into} VALUES ({values})"), parsed)  # noqa: S608
 
 
+async def booked(user: Any, asset: int, db: AsyncEngine, d: list[date], currency: str) -> int:
+    """A new account in ``currency``: d0 DEPOSIT 1000, BUY 10 @ 100; d1 price 110; d2 DEPOSIT
+    1100 (110 carried); d3 price 99; d4 WITHDRAWAL 500 (99 carried)."""
+    await prices(db, asset, currency, {d[0]: "100", d[1]: "110", d[3]: "99"})
+    acc = await account(user, currency)
+    await post(user, acc, type="DEPOSIT", amount="1000", executed_at=at(d[0], 9))
+    await post(user, acc, type="BUY", asset_id=asset, quantity="10", price="100",
+               executed_at=at(d[0], 10))  # fmt: skip
+    await post(user, acc, type="DEPOSIT", amount="1100", executed_at=at(d[2]))
+    await post(user, acc, type="WITHDRAWAL", amount="500", executed_at=at(d[4]))
+    return acc
+
+
 class TestLotsAndRealized:
     """The same trades in a FIFO and an average-cost account.
 
@@ -286,13 +299,7 @@ class TestTimeWeighted:
         asset = await make_asset("NESN", currency="CHF")
         d0 = date(2026, 5, 4)
         d = [d0 + timedelta(days=i) for i in range(5)]
-        await prices(db, asset, "CHF", {d[0]: "100", d[1]: "110", d[3]: "99"})
-        acc = await account(user, "CHF")
-        await post(user, acc, type="DEPOSIT", amount="1000", executed_at=at(d[0], 9))
-        await post(user, acc, type="BUY", asset_id=asset, quantity="10", price="100",
-                   executed_at=at(d[0], 10))  # fmt: skip
-        await post(user, acc, type="DEPOSIT", amount="1100", executed_at=at(d[2]))
-        await post(user, acc, type="WITHDRAWAL", amount="500", executed_at=at(d[4]))
+        acc = await booked(user, asset, db, d, "CHF")
 
         query = f"range=custom&start={d0 - timedelta(days=1)}&end={d[4]}"
         history = (await user.client.get(f"/api/v1/accounts/{acc}/history?{query}")).json()
@@ -374,7 +381,9 @@ class TestAccess:
         holding = await user.client.get(f"/api/v1/accounts/{acc}/history?asset_id=999999")
 
         assert bad.status_code == 422 and "range" in bad.text
-        assert custom.status_code == 422 and custom.json()["fields"] == {"range": "bad dates"}
+        assert custom.status_code == 422
+        missing = "is required with range=custom"
+        assert custom.json()["fields"] == {"query.start": missing, "query.end": missing}
         assert holding.status_code == 404
 
     async def test_empty_portfolio(self, make_user: MakeUser) -> None:

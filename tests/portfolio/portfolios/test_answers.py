@@ -80,6 +80,50 @@ class TestAnswerCache:
         await announce(stream, [quote("AAPL", "90", "78", "USD", later)], [])
         await wait_for(eve.client, "/api/v1/portfolio", "6920.00")
 
+    async def test_what_the_owner_changes_is_served_at_once(  # type: ignore[no-untyped-def]
+        self, start_app, settings, make_user, db, cache, stream
+    ) -> None:
+        """An account renamed, a base currency changed: the next answers show it within
+        seconds, long before the backstop (one refresh interval, here an hour) would."""
+        app = await bench_app(start_app, settings, refresh_interval=3600.0)
+        eve = await make_user(base_currency="EUR", server=app)
+        book = await seed(db, cache, eve.id)
+        await announce(stream, CACHED_QUOTES, CACHED_RATES)
+        await wait_for(eve.client, "/api/v1/portfolio", "6800.00")
+        assert (await eve.client.get("/api/v1/portfolio")).status_code == 200  # now cached
+
+        renamed = await eve.client.patch(
+            f"/api/v1/accounts/{book.uk_account}", json={"name": "ISA"}
+        )
+        assert renamed.status_code == 200, renamed.text
+
+        async def names() -> set[str]:
+            body = (await eve.client.get("/api/v1/portfolio")).json()
+            return {a["name"] for a in body["allocation"]["account"]}
+
+        for _ in range(100):
+            if "ISA" in await names():
+                break
+            await asyncio.sleep(0.05)
+        assert await names() == {"US broker", "ISA"}
+
+        # A new base currency rewrites the positions from the transactions (the seed wrote
+        # positions only), so this part holds one bought through the API.
+        max_ = await make_user(base_currency="EUR", server=app)
+        account = (
+            await max_.client.post("/api/v1/accounts", json={"name": "Main", "currency": "USD"})
+        ).json()["id"]
+        bought = await max_.client.post(f"/api/v1/accounts/{account}/transactions", json={
+            "type": "BUY", "asset_id": book.assets["AAPL"], "quantity": "10", "price": "75",
+            "executed_at": datetime.now(UTC).isoformat()})  # fmt: skip
+        assert bought.status_code == 201, bought.text
+        # 10 × 80 USD at EURUSD 1.25
+        await wait_for(max_.client, "/api/v1/portfolio", "640.00")
+        changed = await max_.client.patch("/api/v1/me", json={"base_currency": "USD"})
+        assert changed.status_code == 200, changed.text
+        body = await wait_for(max_.client, "/api/v1/portfolio", "800.00")
+        assert body["base_currency"] == "USD"
+
     async def test_an_answer_turns_stale_when_its_price_does(  # type: ignore[no-untyped-def]
         self, start_app, settings, make_user, db, cache, stream
     ) -> None:

@@ -270,7 +270,7 @@ class TestList:
         by_asset = await book["user"].client.get(url, params={"asset_id": book["acme"]})
         assert [i["type"] for i in by_asset.json()["items"]] == ["BUY"]
         bad = await book["user"].client.get(url, params={"cursor": "garbage"})
-        assert bad.status_code == 422 and "cursor" in bad.json()["fields"]
+        assert bad.status_code == 422 and "query.cursor" in bad.json()["fields"]
 
 
 HUGE = "99999999999999"  # 14 digits: fits the quantity and price columns, not their product
@@ -359,3 +359,29 @@ class TestOutOfRange:
         for path in ("/api/v1/portfolio/history", "/api/v1/portfolio/performance"):
             response = await book["user"].client.get(path)
             assert response.status_code == 200, (path, response.text)
+
+
+class TestReadYourWrites:
+    async def test_every_write_is_in_the_next_portfolio_read(self, book: dict[str, Any]) -> None:
+        """The valuation routes answer from memory, kept current by the stream; a write still
+        shows in the caller's very next read on the instance that took it."""
+        client, url = book["user"].client, f"/api/v1/accounts/{book['account']}/transactions"
+
+        async def held() -> str:
+            body = (await client.get("/api/v1/portfolio")).json()
+            return next(h["quantity"] for h in body["holdings"] if h["asset_id"] == book["acme"])
+
+        assert await held() == "10"
+        made = []
+        for n in range(1, 9):
+            sell = await client.post(url, json={"type": "SELL", "asset_id": book["acme"],
+                                                "quantity": "1", "price": "1",
+                                                "executed_at": DAY})  # fmt: skip
+            assert sell.status_code == 201, sell.text
+            made.append(sell.json()["id"])
+            assert await held() == str(10 - n)
+        fixed = await client.patch(f"/api/v1/transactions/{made[0]}", json={"quantity": "2"})
+        assert fixed.status_code == 200, fixed.text
+        assert await held() == "1"
+        assert (await client.delete(f"/api/v1/transactions/{made[1]}")).status_code == 204
+        assert await held() == "2"

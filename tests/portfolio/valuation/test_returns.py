@@ -167,8 +167,12 @@ class TestResolveRange:
         ("name", "start"),
         [
             ("1D", date(2025, 3, 11)),
+            ("1W", date(2025, 3, 5)),
             ("WTD", date(2025, 3, 9)),
             ("MTD", date(2025, 2, 28)),
+            ("1M", date(2025, 2, 12)),
+            ("3M", date(2024, 12, 12)),
+            ("6M", date(2024, 9, 12)),
             ("YTD", date(2024, 12, 31)),
             ("1Y", date(2024, 3, 12)),
             ("3Y", date(2022, 3, 12)),
@@ -182,6 +186,18 @@ class TestResolveRange:
 
     def test_leap_day(self) -> None:
         assert resolve_range("1Y", date(2024, 2, 29), date(2000, 1, 1)).start == date(2023, 2, 28)
+
+    @pytest.mark.parametrize(
+        ("name", "today", "start"),
+        [
+            ("1M", date(2025, 3, 31), date(2025, 2, 28)),
+            ("3M", date(2025, 5, 31), date(2025, 2, 28)),
+            ("6M", date(2024, 8, 31), date(2024, 2, 29)),
+            ("1M", date(2025, 1, 15), date(2024, 12, 15)),
+        ],
+    )
+    def test_months_back_to_a_shorter_month(self, name: str, today: date, start: date) -> None:
+        assert resolve_range(name, today, date(2000, 1, 1)).start == start
 
     def test_custom(self) -> None:
         rng = resolve_range("custom", self.TODAY, self.FIRST, date(2021, 1, 1), date(2022, 1, 1))

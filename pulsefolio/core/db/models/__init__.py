@@ -2,6 +2,7 @@
 
 from pulsefolio.core.db.models._base import NAMING_CONVENTION, Base
 from pulsefolio.core.db.models.account import Account
+from pulsefolio.core.db.models.allocation_target import AllocationSetting, AllocationTarget
 from pulsefolio.core.db.models.api_token import ApiToken
 from pulsefolio.core.db.models.asset import Asset
 from pulsefolio.core.db.models.asset_source import AssetSource
@@ -17,6 +18,8 @@ from pulsefolio.core.db.models.user import User
 __all__ = [
     "NAMING_CONVENTION",
     "Account",
+    "AllocationSetting",
+    "AllocationTarget",
     "ApiToken",
     "Asset",
     "AssetSource",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Identity,
+    Index,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulsefolio.core.db.models._base import Base, created_at, currency_type, enum_type
@@ -28,3 +37,5 @@ class User(Base):
         enum_type(Role, "role"), default=Role.USER, server_default=Role.USER.value
     )
     created_at: Mapped[datetime] = created_at()
+    # Access tokens issued before this (a password change) are refused.
+    sessions_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

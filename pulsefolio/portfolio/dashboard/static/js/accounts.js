@@ -2,7 +2,7 @@
 
 import * as api from "./api.js";
 import * as assets from "./assets.js";
-import { announce, clearFieldErrors, field, h, notice, option, reportError, showPage } from "./dom.js";
+import { announce, field, h, notice, option, showPage, submit } from "./dom.js";
 import * as fmt from "./format.js";
 import { transactionForm } from "./txform.js";
 
@@ -10,18 +10,6 @@ const KINDS = ["brokerage", "retirement", "savings", "other"];
 
 export async function loadAccounts() {
   return (await api.get("/api/v1/accounts")).filter((a) => !a.closed_at);
-}
-
-/** Submit `form` with `send()`; field errors go next to fields, the rest into `status`. */
-async function submit(form, status, send) {
-  clearFieldErrors(form);
-  status.replaceChildren();
-  try {
-    return await send();
-  } catch (error) {
-    reportError(form, status, error);
-    return null;
-  }
 }
 
 function createForm(me, created) {

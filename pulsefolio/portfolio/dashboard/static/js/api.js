@@ -104,6 +104,13 @@ export async function login(email, password) {
   store(await response.json());
 }
 
+/** Set a new password; the answer's tokens carry this tab's sign-in on, as every other
+ * sign-in of the user ends. */
+export async function changePassword(current, next) {
+  store(await request("POST", "/api/v1/me/password",
+    { current_password: current, new_password: next }));
+}
+
 export async function register(email, password, baseCurrency) {
   const body = { email, password, base_currency: baseCurrency };
   const response = await send("POST", "/api/v1/auth/register", body);

@@ -1,4 +1,4 @@
-// SVG charts drawn by hand: a donut for allocations, a line for value over time.
+// SVG charts drawn by hand: a donut for allocations, lines for values and returns over time.
 // Numbers are parsed to floats only to place shapes; every figure shown is formatted from
 // the server's decimal string.
 
@@ -57,9 +57,23 @@ export function ticks(min, max, count = 4) {
 }
 
 /** Position through the CSSOM: the policy refuses style attributes, not style properties. */
-function placed(node, where) {
+export function placed(node, where) {
   Object.assign(node.style, where);
   return node;
+}
+
+/** Hide the read-out as the pointer or focus leaves `plot`; the arrow keys, Home and End move
+ * it over `count` items (`show(i)`), from `current()` (null: from the last). */
+export function readByKeys(plot, count, show, hide, current) {
+  plot.addEventListener("pointerleave", hide);
+  plot.addEventListener("blur", hide);
+  plot.addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity }[event.key];
+    if (step === undefined) return;
+    event.preventDefault();
+    const from = current() === null ? count - 1 : current();
+    show(Number.isFinite(step) ? from + step : (step < 0 ? 0 : count - 1));
+  });
 }
 
 const WIDTH = 640;
@@ -70,56 +84,97 @@ const PAD = 8;
  * and a tooltip (pointer or arrow keys) giving each point's date and value. `formatValue`
  * formats values; `formatTick` the axis labels (default: formatValue). */
 export function lineChart(title, points, formatValue, formatDate, formatTick = formatValue) {
-  const values = points.map((p) => parseFloat(p.value));
-  const low = Math.min(...values);
-  const high = Math.max(...values);
+  return linesChart(title, points.map((p) => p.date), [{ values: points.map((p) => p.value) }],
+    formatValue, formatDate, formatTick);
+}
+
+/** The SVG path of `values` (null: a gap) placed by `x` and `y`. */
+function trace(values, x, y) {
+  let pen = "M";
+  const parts = [];
+  values.forEach((v, i) => {
+    if (v === null) {
+      pen = "M";
+      return;
+    }
+    parts.push(`${pen} ${x(i).toFixed(1)} ${y(v).toFixed(1)}`);
+    pen = "L";
+  });
+  return parts.join(" ");
+}
+
+const known = (values) => values.filter((v) => v !== null);
+
+/** A chart of `lines` ({label, values: decimal strings, null where a line has no value}) over
+ * `dates`, drawn as lineChart draws one: a lone line has a filled area; two or more have a
+ * legend, and the tooltip gives each line's value on the day. */
+export function linesChart(title, dates, lines, formatValue, formatDate, formatTick = formatValue) {
+  const series = lines.map((line) => line.values.map((v) => (v === null || v === undefined
+    ? null : parseFloat(v))));
+  const all = known(series.flat());
+  const low = Math.min(...all);
+  const high = Math.max(...all);
   const grid = ticks(low, high);
   const min = Math.min(low, grid[0]);
   const max = Math.max(high, grid[grid.length - 1]);
   const span = max - min || Math.abs(max) || 1;
-  const fx = (i) => i / Math.max(1, points.length - 1);
+  const fx = (i) => i / Math.max(1, dates.length - 1);
   const fy = (v) => 1 - (v - min) / span;
   const x = (i) => fx(i) * WIDTH;
   const y = (v) => PAD + fy(v) * (HEIGHT - 2 * PAD);
-  const line = values.map((v, i) => `${i ? "L" : "M"} ${x(i).toFixed(1)} ${y(v).toFixed(1)}`)
-    .join(" ");
-  const area = `${line} L ${WIDTH} ${HEIGHT} L 0 ${HEIGHT} Z`;
-  const first = points[0];
-  const last = points[points.length - 1];
-  const summary = `${title}: from ${formatValue(first.value)} on ${formatDate(first.date)} `
-    + `to ${formatValue(last.value)} on ${formatDate(last.date)}, `
-    + `low ${formatValue(String(low))}, high ${formatValue(String(high))}`;
+  const paths = series.map((values) => trace(values, x, y));
+  const single = lines.length === 1;
+  const first = dates[0];
+  const last = dates[dates.length - 1];
+  const ends = (line, k) => {
+    const given = known(line.values);
+    const values = known(series[k]);
+    return `${line.label ? `${line.label} ` : ""}from ${formatValue(given[0])} to `
+      + `${formatValue(given[given.length - 1])}, low ${formatValue(String(Math.min(...values)))}, `
+      + `high ${formatValue(String(Math.max(...values)))}`;
+  };
+  const summary = single
+    ? `${title}: from ${formatValue(lines[0].values[0])} on ${formatDate(first)} `
+      + `to ${formatValue(lines[0].values[dates.length - 1])} on ${formatDate(last)}, `
+      + `low ${formatValue(String(low))}, high ${formatValue(String(high))}`
+    : `${title}, ${formatDate(first)} to ${formatDate(last)}: `
+      + lines.filter((line) => known(line.values).length).map(ends).join("; ");
   const cursor = s("line", { class: "cursor", x1: 0, x2: 0, y1: 0, y2: HEIGHT, visibility: "hidden" });
   const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "line-chart", role: "img",
     "aria-label": summary, preserveAspectRatio: "none" },
   grid.map((v) => s("line", { class: "grid", x1: 0, x2: WIDTH, y1: y(v).toFixed(1),
     y2: y(v).toFixed(1) })),
-  s("path", { d: area, class: "area" }), s("path", { d: line, class: "line", fill: "none" }),
+  single ? s("path", { d: `${paths[0]} L ${WIDTH} ${HEIGHT} L 0 ${HEIGHT} Z`, class: "area" }) : null,
+  paths.map((d, k) => s("path", { d, class: k ? `line l${k}` : "line", fill: "none" })),
   cursor);
   const top = (v) => `${((y(v) / HEIGHT) * 100).toFixed(2)}%`;
   const yAxis = h("div", { class: "y-axis", "aria-hidden": "true" }, grid.map((v) =>
     placed(h("span", {}, formatTick(String(v))), { top: top(v) })));
-  const labelAt = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (points.length - 1))))];
+  const labelAt = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * (dates.length - 1))))];
   const xAxis = h("div", { class: "x-axis", "aria-hidden": "true" }, labelAt.map((i, n) =>
-    placed(h("span", { class: n % 2 ? "minor" : null }, formatDate(points[i].date)),
+    placed(h("span", { class: n % 2 ? "minor" : null }, formatDate(dates[i])),
       { left: `${(fx(i) * 100).toFixed(2)}%` })));
-  const dot = h("span", { class: "dot", hidden: true });
+  const dots = lines.map((_, k) => h("span", { class: k ? `dot l${k}` : "dot", hidden: true }));
   const tip = h("div", { class: "chart-tip", role: "status", hidden: true });
   const plot = h("div", { class: "plot", tabindex: "0",
-    "aria-label": `${title}; use the arrow keys to read each day` }, svg, dot, tip);
+    "aria-label": `${title}; use the arrow keys to read each day` }, svg, ...dots, tip);
   let current = null;
   const show = (i) => {
-    current = Math.max(0, Math.min(points.length - 1, i));
-    const p = points[current];
+    current = Math.max(0, Math.min(dates.length - 1, i));
     const left = `${(fx(current) * 100).toFixed(2)}%`;
     cursor.setAttribute("x1", x(current).toFixed(1));
     cursor.setAttribute("x2", x(current).toFixed(1));
     cursor.setAttribute("visibility", "visible");
-    dot.style.left = left;
-    dot.style.top = top(values[current]);
-    dot.hidden = false;
-    tip.replaceChildren(h("span", { class: "tip-date" }, formatDate(p.date)),
-      h("strong", { class: "tip-value" }, formatValue(p.value)));
+    dots.forEach((dot, k) => {
+      const v = series[k][current];
+      dot.hidden = v === null;
+      if (v !== null) Object.assign(dot.style, { left, top: top(v) });
+    });
+    const value = (k) => formatValue(lines[k].values[current] ?? null);
+    tip.replaceChildren(h("span", { class: "tip-date" }, formatDate(dates[current])),
+      ...(single ? [h("strong", { class: "tip-value" }, value(0))]
+        : lines.map((line, k) => h("span", { class: "tip-row" }, h("span", {}, line.label),
+          h("strong", { class: "tip-value", dataset: { line: String(k) } }, value(k))))));
     tip.style.left = left;
     tip.classList.toggle("flip", fx(current) > 0.6);
     tip.hidden = false;
@@ -127,27 +182,21 @@ export function lineChart(title, points, formatValue, formatDate, formatTick = f
   const hide = () => {
     current = null;
     cursor.setAttribute("visibility", "hidden");
-    dot.hidden = true;
+    for (const dot of dots) dot.hidden = true;
     tip.hidden = true;
   };
   plot.addEventListener("pointermove", (event) => {
     const box = plot.getBoundingClientRect();
-    show(Math.round(((event.clientX - box.left) / box.width) * (points.length - 1)));
+    show(Math.round(((event.clientX - box.left) / box.width) * (dates.length - 1)));
   });
-  plot.addEventListener("pointerleave", hide);
-  plot.addEventListener("blur", hide);
-  plot.addEventListener("keydown", (event) => {
-    const step = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity }[event.key];
-    if (step === undefined) return;
-    event.preventDefault();
-    const from = current === null ? points.length - 1 : current;
-    show(Number.isFinite(step) ? from + step : (step < 0 ? 0 : points.length - 1));
-  });
-  return h("figure", { class: "chart wide" }, h("figcaption", {}, title),
+  readByKeys(plot, dates.length, show, hide, () => current);
+  const legend = single ? null : h("ul", { class: "legend inline" }, lines.map((line, k) =>
+    h("li", {}, h("span", { class: `swatch l${k}`, "aria-hidden": "true" }), line.label)));
+  return h("figure", { class: "chart wide" }, h("figcaption", {}, title), legend,
     h("div", { class: "chart-body" }, yAxis, plot, xAxis),
-    h("p", { class: "chart-range" }, h("span", {}, formatDate(first.date)),
+    h("p", { class: "chart-range" }, h("span", {}, formatDate(first)),
       h("span", {}, `Low ${formatValue(String(low))} · high ${formatValue(String(high))}`),
-      h("span", {}, formatDate(last.date))));
+      h("span", {}, formatDate(last))));
 }
 
 /** A line chart, or a short note where fewer than two points leave nothing to draw. */

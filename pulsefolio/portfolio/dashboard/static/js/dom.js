@@ -117,3 +117,16 @@ export function reportError(form, status, error, text) {
     status.replaceChildren(notice("error", [text || error.message, ...left].join(" ")));
   }
 }
+
+/** Submit `form` with `send()`; field errors go next to fields, the rest into `status`.
+ * Returns what `send()` answered, or null when it failed. */
+export async function submit(form, status, send) {
+  clearFieldErrors(form);
+  status.replaceChildren();
+  try {
+    return await send();
+  } catch (error) {
+    reportError(form, status, error);
+    return null;
+  }
+}

@@ -26,7 +26,7 @@ function setText(node, text, highlight) {
   if (highlight) flash(node);
 }
 
-function table(id, caption, headings, rows, empty) {
+export function table(id, caption, headings, rows, empty) {
   if (!rows.length) return h("p", { class: "muted", id }, empty);
   return h("div", { class: "table-scroll" }, h("table", { id },
     h("caption", { class: "visually-hidden" }, caption),
@@ -35,7 +35,7 @@ function table(id, caption, headings, rows, empty) {
     h("tbody", {}, rows)));
 }
 
-const td = (col, text, numeric) => h("td", { class: numeric ? "num" : null, dataset: { col } }, text);
+export const td = (col, text, numeric) => h("td", { class: numeric ? "num" : null, dataset: { col } }, text);
 
 class HoldingPage {
   constructor(accountId, assetId) {
@@ -49,9 +49,10 @@ class HoldingPage {
     this.position = ["quantity", "price", "value", "weight", "day", "gain", "cost"].map((k) =>
       figure(`holding-${k}`, { quantity: "Quantity", price: "Price", value: "Value",
         weight: "Weight", day: "Day change", gain: "Unrealized gain", cost: "Cost basis" }[k]));
-    this.returns = ["twr", "xirr", "realized", "income", "total"].map((k) =>
+    this.returns = ["twr", "xirr", "realized", "income", "gross", "fees", "total"].map((k) =>
       figure(`holding-${k}`, { twr: "Time-weighted return", xirr: "Money-weighted (XIRR)",
-        realized: "Realized gain", income: "Dividends and interest", total: "Total gain" }[k]));
+        realized: "Realized gain, net", income: "Dividends and interest",
+        gross: "Total gain, gross", fees: "Fees", total: "Total gain, net" }[k]));
     this.rangeButtons = RANGES.map((r) => h("button", { type: "button", class: "range",
       "aria-pressed": String(r === this.range), onclick: () => this.selectRange(r) }, r));
     this.valueChart = h("div", { class: "history-body", id: "holding-value-chart" });
@@ -168,7 +169,7 @@ class HoldingPage {
       return;
     }
     if (range !== this.range) return;
-    const [twr, xirr, realized, income, total] = this.returns.map((f) => f.value);
+    const [twr, xirr, realized, income, gross, fees, total] = this.returns.map((f) => f.value);
     setText(twr, fmt.fraction(p.twr), highlight);
     twr.dataset.trend = fmt.trend(p.twr);
     setText(xirr, fmt.fraction(p.xirr), highlight);
@@ -176,6 +177,12 @@ class HoldingPage {
       + "in this period." : "";
     setText(realized, fmt.money(p.gain.realized_gain_net, p.base_currency, true), highlight);
     setText(income, fmt.money(p.gain.income, p.base_currency, true), highlight);
+    setText(gross, fmt.money(p.gain.gain_gross, p.base_currency, true), highlight);
+    const paid = p.gain.fees;
+    setText(fees, fmt.money(paid.total, p.base_currency), highlight);
+    fees.title = `purchase ${fmt.money(paid.purchase, p.base_currency)} · sale `
+      + `${fmt.money(paid.sale, p.base_currency)} · withholding `
+      + `${fmt.money(paid.withholding, p.base_currency)} · other ${fmt.money(paid.other, p.base_currency)}`;
     setText(total, fmt.money(p.gain.gain_net, p.base_currency, true), highlight);
     total.dataset.trend = fmt.trend(p.gain.gain_net);
   }
@@ -257,10 +264,13 @@ class HoldingPage {
 
   salesTable(sales, base) {
     return table("holding-sales", "Sales this year", [["Sold"], ["Opened"], ["Quantity", true],
-      ["Proceeds", true], ["Cost", true], ["Gain", true]], sales.map((s) => h("tr", {},
+      ["Proceeds", true], ["Cost", true], ["Fees", true], ["Gain, gross", true], ["Gain, net", true]],
+    sales.map((s) => h("tr", {},
       td("date", fmt.date(s.date)), td("opened", fmt.date(s.opened)),
       td("quantity", fmt.quantity(s.quantity), true), td("proceeds", fmt.money(s.proceeds, s.currency), true),
-      td("cost", fmt.money(s.cost, s.currency), true), td("gain", fmt.money(s.gain_base, base, true), true))),
+      td("cost", fmt.money(s.cost, s.currency), true), td("fees", fmt.money(s.fees, s.currency), true),
+      td("gain-gross", fmt.money(s.gain_gross, s.currency, true), true),
+      td("gain-net", fmt.money(s.gain_net, s.currency, true), true))),
     "No sales this year.");
   }
 }

@@ -2,14 +2,18 @@
 
 import { accountsPage } from "./accounts.js";
 import { adminPage } from "./admin.js";
+import { allocationPage } from "./allocation.js";
 import * as api from "./api.js";
 import { signInPage, signUpPage } from "./auth.js";
+import { benchmarkPage } from "./benchmark.js";
 import { notice, showPage } from "./dom.js";
 import { holdingPage } from "./holding.js";
 import { importPage } from "./imports.js";
+import { incomePage } from "./income.js";
 import { LiveStream } from "./live.js";
 import { leaveOverview, liveMessage, overviewPage } from "./overview.js";
 import { clearLive, dispatchLive } from "./pagelive.js";
+import { settingsPage } from "./settings.js";
 import { transactionsPage } from "./transactions.js";
 import { taxLotsPage } from "./taxlots.js";
 
@@ -21,7 +25,11 @@ const PAGES = {
   import: () => importPage(),
   transactions: () => transactionsPage(),
   holding: () => holdingPage(),
+  benchmark: () => benchmarkPage(),
   taxlots: () => taxLotsPage(),
+  income: () => incomePage(),
+  allocation: () => allocationPage(),
+  settings: () => settingsPage(state.me, (me) => { state.me = me; }),
   admin: () => (state.me.role === "admin" ? adminPage()
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };
@@ -36,7 +44,9 @@ function showSession(signedIn) {
   document.getElementById("nav").hidden = !signedIn;
   document.getElementById("session").hidden = !signedIn;
   document.getElementById("nav-admin").hidden = !(signedIn && state.me?.role === "admin");
-  document.getElementById("user-email").textContent = signedIn ? state.me.email : "";
+  const email = document.getElementById("user-email");
+  email.textContent = signedIn ? state.me.email : "";
+  email.setAttribute("aria-label", signedIn ? `Settings of ${state.me.email}` : "Settings");
 }
 
 function signedOut(message) {
@@ -70,7 +80,7 @@ function route() {
   }
   if (name !== "overview") leaveOverview();
   clearLive();
-  for (const link of document.querySelectorAll("#nav a")) {
+  for (const link of document.querySelectorAll("header a[data-route]")) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

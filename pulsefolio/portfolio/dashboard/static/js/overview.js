@@ -14,14 +14,16 @@ const HISTORY_STARTS = "The value history starts once prices have been recorded 
 
 let view = null; // the mounted overview, if any
 
-function card(id, title) {
+/** A stat card: its title, a big figure and a line under it. */
+export function card(id, title) {
   const value = h("p", { class: "figure", id });
   const sub = h("p", { class: "sub", id: `${id}-sub` });
   return { element: h("section", { class: "card stat", "aria-labelledby": `${id}-h` },
     h("h2", { id: `${id}-h` }, title), value, sub), value, sub };
 }
 
-function setText(node, text, highlight) {
+/** Show `text` in `node`, briefly highlighted when it changed and `highlight` is set. */
+export function setText(node, text, highlight) {
   if (node.textContent === text) return;
   node.textContent = text;
   if (highlight) flash(node);

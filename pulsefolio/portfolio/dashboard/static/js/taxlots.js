@@ -9,7 +9,7 @@ const COLUMNS = ["symbol", "account_name", "acquired", "disposed", "quantity", "
 const MONEY = new Set(["proceeds", "cost", "fees", "gain_gross", "gain_net"]);
 const TITLES = { symbol: "Asset", account_name: "Account", acquired: "Acquired",
   disposed: "Disposed", quantity: "Quantity", term: "Term", proceeds: "Proceeds", cost: "Cost",
-  fees: "Fees", gain_gross: "Gain (gross)", gain_net: "Gain (net)" };
+  fees: "Fees", gain_gross: "Gain, gross", gain_net: "Gain, net" };
 
 function cell(lot, key, base) {
   if (MONEY.has(key)) return fmt.money(lot[key], base, key.startsWith("gain"));
@@ -17,12 +17,12 @@ function cell(lot, key, base) {
   return String(lot[key]);
 }
 
-async function download(year, status) {
+/** Save the CSV that `path` answers as `filename`; a failure is told in `status`. */
+export async function download(path, filename, status) {
   try {
-    const response = await api.request("GET", `/api/v1/reports/tax-lots?year=${year}&format=csv`,
-      undefined, { raw: true });
+    const response = await api.request("GET", path, undefined, { raw: true });
     const url = URL.createObjectURL(await response.blob());
-    const link = h("a", { href: url, download: `tax-lots-${year}.csv` });
+    const link = h("a", { href: url, download: filename });
     document.body.append(link);
     link.click();
     link.remove();
@@ -64,7 +64,8 @@ export function taxLotsPage() {
   select.addEventListener("change", () => show(select.value, output, status));
   const csv = h("a", { href: "#", id: "taxlots-csv", onclick: (event) => {
     event.preventDefault();
-    download(select.value, status);
+    download(`/api/v1/reports/tax-lots?year=${select.value}&format=csv`,
+      `tax-lots-${select.value}.csv`, status);
   } }, "Download CSV");
   showPage("Tax lots", h("p", null, h("label", { for: "taxlots-year" }, "Year "), select, " ", csv),
     status, output);
