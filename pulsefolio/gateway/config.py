@@ -149,6 +149,17 @@ def _retry_policy(retry_on: str = SAFE_RETRY_ON) -> dict[str, Any]:
             }
         ],
         "host_selection_retry_max_attempts": 3,
+        # a retry tries the next priority first: when a partitioned caller's owner (priority 0)
+        # refuses connections, the retry reaches another instance before health checks or
+        # outlier ejection have caught up (a cluster of one priority is unaffected)
+        "retry_priority": {
+            "name": "envoy.retry_priorities.previous_priorities",
+            "typed_config": {
+                "@type": _T + "extensions.retry.priority.previous_priorities.v3."
+                "PreviousPrioritiesConfig",
+                "update_frequency": 1,
+            },
+        },
     }
 
 

@@ -323,8 +323,8 @@ class TestUsersPartitioned:
             assert _instance_of(client, even["Authorization"].split()[1]) == "p1"
             backends[0].shutdown()
             backends[0].server_close()
-            # before the health checks notice (2 failures, 1 s apart), two failed connections
-            # take p1 out of its cluster, so the request's last try reaches p2
+            # before the health checks notice (2 failures, 1 s apart), each request's retry
+            # goes to the next priority of p1's cluster, so its second try reaches p2
             began = time.monotonic()
             answers = [client.get("/api/v1/health", headers=even) for _ in range(3)]
             answers.append(client.post("/api/v1/accounts/7/transactions", json={}, headers=keyed))
