@@ -123,6 +123,16 @@ def test_signed_out_shows_no_session_controls(browser: WebDriver, stack: dict[st
     assert shown(browser, "#live-status").is_displayed()
 
 
+def value_at_the_end(driver: WebDriver) -> str:
+    """The value chart's tip at its last point. A live price redraws the chart, and the tip with
+    it, so the pointer moves there afresh each time."""
+    plot = driver.find_element(By.CSS_SELECTOR, ".history-body .plot")
+    width = plot.size["width"]
+    for dx in (2, 1):
+        ActionChains(driver).move_to_element_with_offset(plot, width // 2 - dx, 0).perform()
+    return text_now(driver, ".chart-tip .tip-value")
+
+
 def test_overview_fits_and_its_chart_has_axes_and_values(
     browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo_auth: dict[str, str]
 ) -> None:
@@ -158,14 +168,7 @@ def test_overview_fits_and_its_chart_has_axes_and_values(
         now = get(api, demo_auth, "/api/v1/portfolio/history", range="1Y", interval="day")
         return money(now["points"][-1]["value"])
 
-    def tip_shows_the_latest(driver: WebDriver) -> bool:
-        # a live price redraws the chart, and the tip with it: point at today's end again
-        drawn = driver.find_element(By.CSS_SELECTOR, ".history-body .plot")
-        for dx in (2, 1):
-            ActionChains(driver).move_to_element_with_offset(drawn, width // 2 - dx, 0).perform()
-        return text_now(driver, ".chart-tip .tip-value") == latest_value()
-
-    wait(browser, tip_shows_the_latest)
+    wait(browser, lambda d: value_at_the_end(d) == latest_value())
     plot = shown(browser, ".history-body .plot")
     ActionChains(browser).move_to_element_with_offset(plot, -(width // 2) + 1, 0).perform()
     first = history["points"][0]
@@ -176,7 +179,7 @@ def test_overview_fits_and_its_chart_has_axes_and_values(
     assert console_errors(browser) == []
 
 
-def test_the_return_card_follows_the_live_stream(
+def test_the_return_card_and_todays_value_follow_the_live_stream(
     browser: WebDriver, stack: dict[str, Any], api: httpx.Client, demo_auth: dict[str, str]
 ) -> None:
     def twr() -> str | None:
@@ -193,9 +196,20 @@ def test_the_return_card_follows_the_live_stream(
         (h for h in portfolio(api, demo_auth)["holdings"] if h["currency"] == "USD"),
         key=lambda h: Decimal(h["value_base"] or 0),
     )
+
+    def today() -> str:
+        points = get(api, demo_auth, "/api/v1/portfolio/history", range="1Y", interval="day")[
+            "points"
+        ]
+        return money(points[-1]["value"])
+
+    value_before = today()
     publish_price(api, stack, held["symbol"], Decimal(held["price"]) * 3)
     wait(browser, lambda d: twr() != before, 20)
     wait(browser, lambda d: text_of(d, "#performance") == fraction(twr()), 20)
+    # today's point of the value chart follows too, without a reload
+    assert today() != value_before
+    wait(browser, lambda d: value_at_the_end(d) == today(), 20)
     assert browser.execute_script("return window.__samePage === true;")
 
 
@@ -481,7 +495,7 @@ def test_a_new_user_is_told_what_comes_next(
     assert console_errors(browser) == []
 
 
-def test_settings_change_the_base_currency_the_password_and_api_tokens(
+def test_settings_change_the_base_currency_the_password_tokens_and_sign_out_everywhere(
     browser: WebDriver, stack: dict[str, Any], api: httpx.Client
 ) -> None:
     email, password, new_password = "settings@example.org", "a long enough password", "n" * 12
@@ -557,4 +571,11 @@ def test_settings_change_the_base_currency_the_password_and_api_tokens(
     wait(browser, lambda d: text_of(d, f"{row} .token-state").startswith("revoked"))
     assert api.get("/api/v1/me", headers=scripted).status_code == 401
     assert console_errors(browser) == []
-    browser.find_element(By.ID, "sign-out").click()
+    # signing out everywhere asks once more, then ends this sign-in and the API's alike
+    browser.find_element(By.ID, "end-sessions").click()
+    shown(browser, "#end-sessions-yes").click()
+    wait(browser, lambda d: "signed out everywhere" in text_now(d, "main"))
+    assert shown(browser, "#signin-email").is_displayed()
+    assert api.get("/api/v1/me", headers=auth).status_code == 401
+    browser.refresh()
+    assert shown(browser, "#signin-email, #nav:not([hidden])").get_attribute("id") == "signin-email"

@@ -61,7 +61,27 @@ class AppServer:
 
     async def stop(self) -> None:
         self.server.should_exit = True
-        await asyncio.wait_for(self.task, 15)
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), 15)
+        except TimeoutError:  # say where the shutdown waits, then end it
+            waiting = "\n".join(_where(task) for task in asyncio.all_tasks() if not task.done())
+            self.task.cancel()
+            raise AssertionError(f"the app did not stop within 15 s; waiting:\n{waiting}") from None
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    """The task's chain of awaits, outermost first."""
+    steps: list[str] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None and len(steps) < 20:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)
+        if frame is None:
+            steps.append(type(awaited).__name__)
+            break
+        steps.append(f"{frame.f_code.co_name} ({Path(frame.f_code.co_filename).name}:"
+                     f"{frame.f_lineno})")  # fmt: skip
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "ag_await", None)
+    return f"{task.get_name()}: " + " > ".join(steps)
 
 
 @dataclass

@@ -118,14 +118,17 @@ async def _refusals(
 ) -> None:  # fmt: skip
     stranger, stranger_api_token = attacker
     bad = bad_credentials(settings, victim.user.id)
-    others = {
-        "stranger's access token": f"Bearer {stranger.access_token}",
-        "stranger's API token": f"Bearer {stranger_api_token}",
-    }
     async with httpx.AsyncClient(base_url=base_url, timeout=15) as http:
         for endpoint in app_endpoints:
             if endpoint.method in ("WEBSOCKET", "MOUNT"):
                 continue
+            # a fresh access token each time: DELETE /me/sessions ends the stranger's earlier ones
+            others = {
+                "stranger's access token": (
+                    f"Bearer {issue_access_token(settings, stranger.id, Role.USER)}"
+                ),
+                "stranger's API token": f"Bearer {stranger_api_token}",
+            }
             url, query, body = requests.build(endpoint)
             for reason, header in bad.items():
                 headers = {"Authorization": header} if header else {}

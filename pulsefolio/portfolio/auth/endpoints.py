@@ -1,5 +1,5 @@
-"""``/api/v1/auth/*`` (register, login, refresh, logout), ``/api/v1/me/password`` and
-``/api/v1/tokens``."""
+"""``/api/v1/auth/*`` (register, login, refresh, logout), ``/api/v1/me/password``,
+``/api/v1/me/sessions`` and ``/api/v1/tokens``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,14 @@ async def change_password(
     the answer signs this one in afresh. Personal API tokens stay: revoke them at ``/tokens``."""
     return await auth.change_password(session, resources.settings, passwords, resources.redis,
                                       user, body, client_address(request))  # fmt: skip
+
+
+@router.delete("/me/sessions", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def end_sessions(user: CurrentUserDep, session: SessionDep) -> Response:
+    """Sign out everywhere: every sign-in ends at once, this one included (sign in again after).
+    Personal API tokens stay: revoke them at ``/tokens``."""
+    await auth.end_sessions(session, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])

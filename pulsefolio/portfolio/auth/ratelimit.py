@@ -30,8 +30,11 @@ def _key(namespace: str, email: str, address: str) -> str:
     return f"{namespace}:login:{digest}"
 
 
-async def check_login(redis: aioredis.Redis, namespace: str, email: str, address: str) -> None:
-    """Count one attempt; raises RateLimited (429, Retry-After) past the limit."""
+async def check_login(
+    redis: aioredis.Redis, namespace: str, email: str, address: str, attempts: str = "login"
+) -> None:
+    """Count one attempt; raises RateLimited (429, Retry-After) past the limit. ``attempts``
+    names them in the refusal: a password change counts against the same limit."""
     key = _key(namespace, email, address)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # opens the window; Redis 6 has no EXPIRE NX
@@ -39,4 +42,4 @@ async def check_login(redis: aioredis.Redis, namespace: str, email: str, address
         pipe.ttl(key)
         _, count, ttl = await pipe.execute()
     if int(count) > LOGIN_ATTEMPTS:
-        raise RateLimited("too many login attempts; try again later", max(1, int(ttl)))
+        raise RateLimited(f"too many {attempts} attempts; try again later", max(1, int(ttl)))

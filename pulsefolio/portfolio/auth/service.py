@@ -97,7 +97,7 @@ class AuthService:
         (refresh tokens revoked, access tokens issued before now refused) and answer a new one.
         Attempts count against the login limit of the caller's e-mail, so a stolen access token
         cannot guess it."""
-        await check_login(redis, settings.namespace, user.email, address)
+        await check_login(redis, settings.namespace, user.email, address, "password")
         row = await repository.user_by_id(session, user.id)
         if row is None:
             raise Unauthorized("invalid or revoked token")
@@ -112,9 +112,18 @@ class AuthService:
                 {"new_password": "is the current password"},
             )
         row.password_hash = await passwords.hash(body.new_password)
-        row.sessions_since = datetime.now(UTC)
-        await repository.revoke_refresh_tokens(session, user.id)
+        await _end_sessions(session, row)
         return await self._issue(session, settings, row, uuid.uuid4())
+
+    async def end_sessions(self, session: AsyncSession, user: CurrentUser) -> None:
+        """Sign the caller out everywhere, this sign-in included: refresh tokens revoked, access
+        tokens issued before now refused. Ending the caller's own sign-in too means a stolen
+        access token cannot keep a session of its own while it signs the owner out."""
+        row = await repository.user_by_id(session, user.id)
+        if row is None:
+            raise Unauthorized("invalid or revoked token")
+        await _end_sessions(session, row)
+        await session.commit()
 
     async def logout(self, session: AsyncSession, token: str) -> None:
         """Revoke the refresh token's family; an unknown token is a no-op."""
@@ -187,3 +196,9 @@ class AuthService:
 
 
 auth = AuthService()
+
+
+async def _end_sessions(session: AsyncSession, user: User) -> None:
+    """Every sign-in made until now ends; the identity trigger tells every instance at once."""
+    user.sessions_since = datetime.now(UTC)
+    await repository.revoke_refresh_tokens(session, user.id)

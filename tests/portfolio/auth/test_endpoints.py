@@ -200,6 +200,17 @@ class TestBearer:
         assert response.status_code == 401
 
 
+async def assert_ended(client: httpx.AsyncClient, user: Any, other: dict[str, str]) -> None:
+    """Both sign-ins (the user's and ``other``, a second login's pair) have ended."""
+    for old in (user.refresh_token, other["refresh_token"]):
+        refused = await client.post("/api/v1/auth/refresh", json={"refresh_token": old})
+        assert refused.status_code == 401
+    for old in (user.access_token, other["access_token"]):
+        for path in ("/api/v1/me", "/api/v1/portfolio"):  # the full and the fast path
+            ended = await client.get(path, headers={"Authorization": f"Bearer {old}"})
+            assert ended.status_code == 401, (path, ended.text)
+
+
 class TestPasswordChange:
     async def test_new_password_signs_in_and_every_earlier_sign_in_ends(
         self, client: httpx.AsyncClient, make_user: MakeUser
@@ -217,13 +228,7 @@ class TestPasswordChange:
         assert changed.status_code == 200, changed.text
         pair = changed.json()
         # this sign-in goes on with the answer's tokens; every earlier one ends at once
-        for old in (user.refresh_token, other.json()["refresh_token"]):
-            refused = await client.post("/api/v1/auth/refresh", json={"refresh_token": old})
-            assert refused.status_code == 401
-        for old in (user.access_token, other.json()["access_token"]):
-            for path in ("/api/v1/me", "/api/v1/portfolio"):  # the full and the fast path
-                ended = await client.get(path, headers={"Authorization": f"Bearer {old}"})
-                assert ended.status_code == 401, (path, ended.text)
+        await assert_ended(client, user, other.json())
         renewed = await client.post(
             "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
         )
@@ -283,7 +288,48 @@ class TestPasswordChange:
         # the sign-in that made the user was the first of the five attempts a minute
         assert statuses == [422] * 4 + [429] * 2
         right = {**body, "current_password": PASSWORD}
-        assert (await user.client.post("/api/v1/me/password", json=right)).status_code == 429
+        limited = await user.client.post("/api/v1/me/password", json=right)
+        assert limited.status_code == 429
+        assert limited.json()["detail"] == "too many password attempts; try again later"
+
+
+class TestSignOutEverywhere:
+    async def test_every_sign_in_ends_this_one_included_and_personal_tokens_stay(
+        self, client: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        user = await make_user("sam@example.com")
+        other = await client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert other.status_code == 200
+        script = (await user.client.post("/api/v1/tokens", json={"name": "script"})).json()
+        ended = await user.client.delete("/api/v1/me/sessions")
+        assert ended.status_code == 204, ended.text
+        await assert_ended(client, user, other.json())
+        scripted = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {script['token']}"}
+        )
+        assert scripted.status_code == 200
+        again = await client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert again.status_code == 200
+        me = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {again.json()['access_token']}"}
+        )
+        assert me.status_code == 200 and me.json()["id"] == user.id
+
+    async def test_a_stranger_ends_nothing(
+        self, client: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        user = await make_user()
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+            refused = await client.delete("/api/v1/me/sessions", headers=headers)
+            assert refused.status_code == 401
+        still = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": user.refresh_token}
+        )
+        assert still.status_code == 200
 
 
 class TestApiTokens:

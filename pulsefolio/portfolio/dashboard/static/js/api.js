@@ -117,6 +117,14 @@ export async function register(email, password, baseCurrency) {
   if (!response.ok) throw await readError(response);
 }
 
+/** End every sign-in of the user, this tab's included; the other tabs hear of it by the
+ * refresh token's removal. */
+export async function endSessions() {
+  await request("DELETE", "/api/v1/me/sessions");
+  session.access = null;
+  saved.removeItem(REFRESH_KEY);
+}
+
 export async function logout() {
   const refresh = saved.getItem(REFRESH_KEY);
   session.access = null;

@@ -29,7 +29,10 @@ const PAGES = {
   taxlots: () => taxLotsPage(),
   income: () => incomePage(),
   allocation: () => allocationPage(),
-  settings: () => settingsPage(state.me, (me) => { state.me = me; }),
+  settings: () => settingsPage(state.me, (me) => { state.me = me; }, () => {
+    history.pushState(null, "", "#/signin");
+    signedOut("You are signed out everywhere.");
+  }),
   admin: () => (state.me.role === "admin" ? adminPage()
     : showPage("Admin", notice("error", "This page is for administrators."))),
 };

@@ -163,6 +163,9 @@ class Overview {
     if (message.type === "snapshot") {
       const { type, ...portfolio } = message;
       this.show(portfolio, this.portfolio !== null);
+      // prices may have moved while the stream was away: today's value point with them
+      clearTimeout(this.refetch);
+      this.refetch = setTimeout(() => this.loadHistory({ quiet: true }), REFETCH_DELAY);
       return;
     }
     if (message.type !== "portfolio" || !this.portfolio) return;
@@ -176,7 +179,8 @@ class Overview {
       cash: message.cash ?? this.portfolio.cash,
       day_change: message.day_change ?? this.portfolio.day_change,
       as_of: message.as_of ?? this.portfolio.as_of, holdings: merged }, true);
-    // Gains, allocations and closed positions are not in the update: fetch them shortly.
+    // Gains, allocations, closed positions and today's value point are not in the update:
+    // fetch them shortly.
     clearTimeout(this.refetch);
     this.refetch = setTimeout(() => this.reload(), REFETCH_DELAY);
   }
@@ -187,7 +191,7 @@ class Overview {
     } catch {
       // the next update tries again
     }
-    this.reloadPerformance();
+    this.loadHistory({ quiet: true });
   }
 
   selectRange(range) {
@@ -196,16 +200,18 @@ class Overview {
     this.loadHistory();
   }
 
-  async loadHistory() {
+  /** The value chart and the returns; ``quiet`` (after a live update) keeps what is shown
+   * until the new answers arrive, and keeps it if they fail. */
+  async loadHistory({ quiet = false } = {}) {
     const range = this.range;
     const interval = INTERVAL[range] || "day";
-    this.history.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    if (!quiet) this.history.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     const [history, performance] = await Promise.allSettled([
       api.get(`/api/v1/portfolio/history?range=${range}&interval=${interval}`),
       api.get(`/api/v1/portfolio/performance?range=${range}`)]);
     if (range !== this.range) return;
-    this.showHistory(history);
-    this.showPerformance(performance);
+    if (!quiet || history.status === "fulfilled") this.showHistory(history);
+    if (!quiet || performance.status === "fulfilled") this.showPerformance(performance, quiet);
   }
 
   showHistory(result) {
@@ -246,13 +252,6 @@ class Overview {
   }
 
   /** Returns move with prices too: fetch them again after a live update. */
-  async reloadPerformance() {
-    const range = this.range;
-    const [result] = await Promise.allSettled([
-      api.get(`/api/v1/portfolio/performance?range=${range}`)]);
-    if (range === this.range && result.status === "fulfilled") this.showPerformance(result, true);
-  }
-
   unmount() {
     clearInterval(this.ticker);
     clearTimeout(this.refetch);

@@ -60,6 +60,34 @@ function passwordForm() {
   return form;
 }
 
+function sessionsCard(ended) {
+  const status = h("div", { class: "form-status", role: "status" });
+  const confirm = h("div", { class: "actions", id: "end-sessions-confirm", hidden: true },
+    h("button", { type: "button", class: "danger", id: "end-sessions-yes",
+      onclick: () => end() }, "Yes, sign out everywhere"),
+    h("button", { type: "button", onclick: () => { confirm.hidden = true; ask.hidden = false; } },
+      "Cancel"));
+  const ask = h("div", { class: "actions" }, h("button", { type: "button", id: "end-sessions",
+    onclick: () => { ask.hidden = true; confirm.hidden = false; } }, "Sign out everywhere"));
+
+  async function end() {
+    status.replaceChildren();
+    try {
+      await api.endSessions();
+    } catch (error) {
+      status.replaceChildren(notice("error", `The sign-ins could not be ended: ${error.message}`));
+      return;
+    }
+    ended();
+  }
+
+  return h("section", { class: "card", "aria-labelledby": "sessions-h" },
+    h("h2", { id: "sessions-h" }, "Sign-ins"),
+    h("p", null, "Lost a device or signed in somewhere you should not have? End every sign-in, "
+      + "this one included, at once. Personal API tokens stay; revoke them below."),
+    status, ask, confirm);
+}
+
 function tokenState(token) {
   if (token.revoked_at) return `revoked ${fmt.date(token.revoked_at)}`;
   if (token.expires_at && Date.parse(token.expires_at) <= Date.now()) return "expired";
@@ -132,7 +160,7 @@ function tokensCard() {
     body));
 }
 
-export function settingsPage(me, saved) {
+export function settingsPage(me, saved, ended) {
   showPage("Settings", h("div", { class: "settings" }, profileForm(me, saved), passwordForm()),
-    tokensCard());
+    sessionsCard(ended), tokensCard());
 }
