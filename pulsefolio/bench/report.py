@@ -13,6 +13,7 @@ LOADS = (
     ("bare_ceiling", "1b Bare ASGI ceiling (same server, via Envoy)"),
     ("python_ceiling", "2 Python ceiling (fixed body via Envoy)"),
     ("portfolio_reads", "3 GET /api/v1/portfolio"),
+    ("portfolio_reads_default_load", "3b the same at wrk's default 10 connections"),
     ("naive_baseline", "4 Naive baseline (PostgreSQL per request)"),
 )
 

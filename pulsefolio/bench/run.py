@@ -282,6 +282,12 @@ def run(
             say(f"measuring {path} …")
             figures[key] = drive(gateway + path, duration, lua, work / "tokens.txt").as_dict()
             say(f"  {figures[key]}")
+        light = wrk.DEFAULT_CONNECTIONS
+        say(f"measuring {routes['portfolio_reads']} at {light} connections …")
+        figures["portfolio_reads_default_load"] = wrk.run(
+            gateway + routes["portfolio_reads"], duration, lua, work / "tokens.txt",
+            connections=light,
+        ).as_dict()  # fmt: skip
         say("measuring revaluation compute …")
         admin = issue_access_token(settings, ADMIN, "admin")
         figures["revaluation"] = _revaluation(instance_urls, admin)

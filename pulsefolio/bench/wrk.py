@@ -15,6 +15,8 @@ MISSING = (
 )
 THREADS = 1
 CONNECTIONS = 32
+# wrk's own default: the latency of the reads is also measured at this lighter load
+DEFAULT_CONNECTIONS = 10
 MARK = "BENCH_JSON "
 SCRIPT = """
 local tokens = {}

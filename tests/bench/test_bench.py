@@ -50,6 +50,7 @@ def test_tiny_run_produces_every_figure(tmp_path: Path) -> None:
         "Bare ASGI ceiling",
         "Python ceiling",
         "/api/v1/portfolio",
+        "default 10 connections",
         "Naive",
         "Propagation",
         "Revaluation",
