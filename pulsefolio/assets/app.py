@@ -27,6 +27,7 @@ from pulsefolio.assets.market.endpoints import router as market_router
 from pulsefolio.assets.refresh import RefreshLoop
 from pulsefolio.assets.resources import Resources, open_resources
 from pulsefolio.assets.sources.base import Source
+from pulsefolio.core.body_limit import BodyLimit
 from pulsefolio.core.cache import CacheWatch, rebuild
 from pulsefolio.core.openapi import describe_answers
 from pulsefolio.core.settings import Settings, require_servers
@@ -89,6 +90,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app, {require_admin: require_admin})
+    app.add_middleware(BodyLimit, max_bytes=settings.request_max_bytes)
     describe_answers(app, admin=(require_admin,))
     app.include_router(health_router)
     app.include_router(market_router)

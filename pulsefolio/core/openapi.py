@@ -2,7 +2,8 @@
 
 FastAPI documents a route's success and, where it has parameters, a 422 in its own body shape.
 A route also answers 401 without a valid token, 403 to a non-admin, 404 for an id that is not
-the caller's, 503 with ``Retry-After`` while a server it needs is down, and some 409 or 429.
+the caller's, 413 to a body over ``request_max_bytes``, 503 with ``Retry-After`` while a server
+it needs is down, and some 409 or 429.
 :func:`describe_answers` adds what every route shares from what the route depends on (the
 sign-in and admin dependencies, its path parameters); a route states the rest itself with
 ``responses=errors(409)``. Every error body is :class:`~pulsefolio.core.web.ErrorBody`.
@@ -154,7 +155,7 @@ def describe_answers(
                 if operation is None:
                     continue
                 responses = operation.setdefault("responses", {})
-                for status in statuses:
+                for status in statuses + ([413] if "requestBody" in operation else []):
                     responses.setdefault(str(status), _error_response(status))
                 if 401 in statuses:
                     operation["security"] = [{BEARER: []}]

@@ -21,7 +21,7 @@ from starlette.routing import Match
 
 _LOCATIONS = ("query", "path", "header", "cookie")
 _UNPARSED_BODY = "There was an error parsing the body"
-_NAMES = {404: "NotFound", 405: "MethodNotAllowed"}
+_NAMES = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
 
 
 def invalid(fields: dict[str, str], detail: str = "invalid request") -> JSONResponse:

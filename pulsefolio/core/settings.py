@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         5_000_000, gt=0, description="Largest import file accepted, in bytes (UTF-8)."
     )
+    request_max_bytes: int = Field(
+        16_000_000,
+        gt=0,
+        description="Largest request body accepted, in bytes; a larger one is refused (413) "
+        "before it is read. Leave room for an import file of import_max_bytes sent as JSON.",
+    )
     purchase_fees_in_cost_basis: bool = Field(
         True, description="Purchase fees are part of the cost basis; False: expensed when paid."
     )

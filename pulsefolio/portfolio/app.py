@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from fastapi import APIRouter, FastAPI
 
 from pulsefolio.core.api_docs import mount_api_docs
+from pulsefolio.core.body_limit import BodyLimit
 from pulsefolio.core.openapi import describe_answers
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.web import install_error_handlers
@@ -87,6 +88,7 @@ def create_app(
     mount_api_docs(app, "/api/v1/docs")
     app.state.passwords = Passwords(password_hasher)
     install_error_handlers(app, GUARDS)
+    app.add_middleware(BodyLimit, max_bytes=settings.request_max_bytes)
     describe_answers(app, signed_in=(current_user,), admin=(require_admin,))
     outermost = app.build_middleware_stack  # the fast path runs before any other middleware
     app.build_middleware_stack = lambda: FastPortfolioReads(outermost())  # type: ignore[method-assign]

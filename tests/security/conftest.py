@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,12 @@ class Served:
 @pytest_asyncio.fixture
 async def asset_server(settings: Settings) -> AsyncIterator[Served]:
     """The asset service with no sources and no refresh loop, on a free port."""
+    async with serve_assets(settings) as served:
+        yield served
+
+
+@asynccontextmanager
+async def serve_assets(settings: Settings) -> AsyncIterator[Served]:
     app = create_asset_app(settings, refresh=False, sources={})
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -3,7 +3,7 @@ them, and every bound the routes enforce declared in the OpenAPI documents."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -321,3 +321,66 @@ class TestDates:
         listed = await client.get("/api/v1/transactions", params={"from": "2024-01-01T00:00:00Z"})
         assert listed.status_code == 200, listed.text
         assert victim.ids["transaction_id"] in [t["id"] for t in listed.json()["items"]]
+
+
+class TestBodySize:
+    """A body over ``request_max_bytes`` is refused before it is read, on both services."""
+
+    LIMIT = 4096
+
+    @staticmethod
+    def _too_large(response: httpx.Response) -> None:
+        assert response.status_code == 413, response.text
+        assert response.json() == {
+            "error": "PayloadTooLarge",
+            "detail": "the request body is larger than 4,096 bytes",
+        }
+
+    async def test_declared_or_chunked_past_the_limit_is_413_and_writes_nothing(
+        self, start_app: Callable[..., Awaitable[Any]], make_user: Any, settings: Settings,
+        count_rows: Count,
+    ) -> None:  # fmt: skip
+        small = await start_app("small", settings.model_copy(update={"request_max_bytes": 4096}))
+        user = await make_user(server=small)
+        before = await _counts(count_rows)
+        big = {"name": "x" * 5000, "currency": "USD"}
+        self._too_large(await user.client.post("/api/v1/accounts", json=big))
+
+        parts = [b'{"currency": "USD", "name": "', *[b"x" * 1000] * 10, b'"}']
+        chunked = await user.client.post(
+            "/api/v1/accounts",
+            content=_chunked(parts),
+            headers={"Content-Type": "application/json"},
+        )
+        assert chunked.request.headers.get("transfer-encoding") == "chunked"
+        self._too_large(chunked)
+        assert await _counts(count_rows) == before
+        fits = await user.client.post("/api/v1/accounts", json={"name": "Main", "currency": "USD"})
+        assert fits.status_code == 201, fits.text
+        document = (await user.client.get("/api/v1/openapi.json")).json()
+        assert "413" in document["paths"]["/api/v1/accounts"]["post"]["responses"]
+
+    async def test_the_asset_service_refuses_it_too(
+        self, settings: Settings, victim: Victim, db: AsyncEngine
+    ) -> None:
+        from .conftest import serve_assets
+
+        async with db.begin() as conn:
+            await conn.execute(
+                text("UPDATE users SET role = :role WHERE id = :id"),
+                {"role": Role.ADMIN.value, "id": victim.user.id},
+            )
+        admin = {"Authorization": f"Bearer {issue_access_token(settings, victim.user.id, 'admin')}"}
+        small = settings.model_copy(update={"request_max_bytes": self.LIMIT})
+        rows = [b"symbol,price\n", *[b"AAPL,1\n"] * 1000]
+        csv = {**admin, "Content-Type": "text/csv"}
+        url = "/api/v1/market/manual-prices/csv"
+        async with serve_assets(small) as served, httpx.AsyncClient(base_url=served.base_url) as h:
+            self._too_large(await h.post(url, content=b"".join(rows), headers=csv))
+            self._too_large(await h.post(url, content=_chunked(rows), headers=csv))
+
+
+async def _chunked(parts: list[bytes]) -> AsyncIterator[bytes]:
+    """A body without Content-Length: httpx sends it chunked, the service counts it as it comes."""
+    for part in parts:
+        yield part
