@@ -4,7 +4,8 @@ The separator is the one of ``, ; TAB |`` that occurs most in the header line; a
 ``;``-separated file is read with decimal commas. Unrecognised columns are ignored. Signs of
 quantities, amounts and fees are ignored: the type says which way money and shares move
 (brokers often write sales as negative quantities). A price has no direction, so a negative one
-is a row error rather than silently made positive.
+is a row error rather than silently made positive; so is a negative dividend or interest amount,
+which is a reversal of an earlier payment.
 
 The reader is strict: a quote that is never closed or is followed by anything but a separator,
 and a row with more or fewer cells than the header, are row errors (field ``row``).
@@ -138,6 +139,15 @@ def _cell(record: list[str], columns: dict[str, int], name: str) -> str:
     return record[index].strip()
 
 
+# Income whose amount is negative is a reversal of an earlier payment, not a payment: made
+# positive it would count the income twice instead of cancelling it.
+INCOME_TYPES = frozenset({TransactionType.DIVIDEND, TransactionType.INTEREST})
+REVERSAL = (
+    "is negative: a {kind} reversal is not imported (made positive it would count the income"
+    " twice); leave the row out and delete the payment it reverses"
+)
+
+
 class _RowReader:
     def __init__(self, columns: dict[str, int], *, decimal_comma: bool, day_first: bool) -> None:
         self.columns = columns
@@ -151,9 +161,11 @@ class _RowReader:
         moment = cells.required(
             "date", lambda text: parse_date(text, day_first_slashes=self.day_first)
         )
-        quantity, fee, amount = (
-            cells.optional(name, self._size) for name in ("quantity", "fee", "amount")
-        )
+        quantity, fee = (cells.optional(name, self._size) for name in ("quantity", "fee"))
+        amount = cells.optional("amount", self._number)
+        if amount is not None and amount < 0 and kind in INCOME_TYPES:
+            problems.add("amount", REVERSAL.format(kind=kind.value.lower()))
+        amount = None if amount is None else abs(amount)
         price = cells.optional("price", self._price)
         numerator, denominator = cells.optional("split_ratio", parse_ratio) or (None, None)
         # pence and the like: the asset and its ledger are in the major currency
@@ -181,8 +193,11 @@ class _RowReader:
             note=cells.text("note") or None,
         ), []
 
+    def _number(self, text: str) -> Decimal:
+        return parse_number(text, decimal_comma=self.decimal_comma)
+
     def _size(self, text: str) -> Decimal:
-        return abs(parse_number(text, decimal_comma=self.decimal_comma))
+        return abs(self._number(text))
 
     def _price(self, text: str) -> Decimal:
         price = parse_number(text, decimal_comma=self.decimal_comma)

@@ -4,6 +4,7 @@ the import, and nothing is written."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ Count = Callable[[str], Awaitable[int]]
 TABLES = ("transactions", "accounts", "positions", "cash_balances")
 HEADER = "date,symbol,type,quantity,price\n"
 GOOD = "2025-01-02,AAPL,buy,1,10\n"
+CASH = "date,symbol,type,quantity,price,amount\n"
 
 # content -> (row, field) of the one error it must give
 BROKEN = {
@@ -24,7 +26,10 @@ BROKEN = {
     "text after a closing quote": (HEADER + GOOD + '2025-01-03,"AAPL"x,buy,1,10\n', (2, "row")),
     "more cells than the header": (HEADER + GOOD + "2025-01-03,AAPL,buy,1,10,9\n", (2, "row")),
     "fewer cells than the header": (HEADER + "2025-01-03,AAPL,buy,1\n" + GOOD, (1, "row")),
-}
+    "negative dividend": (CASH + "2025-01-02,AAPL,buy,1,10,\n2025-01-03,AAPL,dividend,,,-1.5\n",
+                          (2, "amount")),
+    "negative interest": (CASH + "2025-01-03,,interest,,,(0.40)\n", (1, "amount")),
+}  # fmt: skip
 
 
 async def _counts(count_rows: Count) -> dict[str, int]:
@@ -45,10 +50,17 @@ def test_the_reason_says_what_is_wrong() -> None:
     assert extra.reason == "has 6 cells where the header has 5"
 
 
-def test_signs_of_quantity_fee_and_amount_are_still_ignored() -> None:
+def test_signs_of_quantity_fee_and_other_amounts_are_still_ignored() -> None:
     parsed = parse_csv("date,symbol,type,quantity,price,fee\n2025-01-02,AAPL,sell,-2,10,-1\n")
     (row,) = parsed.rows
     assert (row.quantity, row.price, row.fee) == (2, 10, 1)
+    cash = parse_csv(CASH + "2025-01-02,,withdrawal,,,(250.00)\n2025-01-03,AAPL,dividend,,,1.5\n")
+    assert not cash.errors and [r.amount for r in cash.rows] == [250, Decimal("1.5")]
+
+
+def test_a_negative_income_amount_says_it_is_a_reversal() -> None:
+    (error,) = parse_csv(BROKEN["negative dividend"][0]).errors
+    assert error.reason.startswith("is negative: a dividend reversal is not imported")
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
