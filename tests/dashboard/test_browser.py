@@ -640,6 +640,17 @@ def test_an_import_is_sent_once_under_its_preview_key(
     assert again.status_code == 201, again.text
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert transaction_count(api, demo) == before + 1
+
+    # the same file once more: its row is marked as booked and left out
+    assert browser.find_element(By.ID, "import-skip-booked").is_selected()
+    browser.find_element(By.ID, "import-preview").click()
+    wait(browser, lambda d: "already booked will be left out" in text_of(d, "#import-status"))
+    assert text_of(browser, "#import-rows tbody tr .booked-mark") == "already booked"
+    wait(browser, lambda d: confirm.is_enabled())
+    confirm.click()
+    left_out = "0 transactions imported. 1 row already booked left out."
+    wait(browser, lambda d: left_out in text_of(d, "#import-status"))
+    assert transaction_count(api, demo) == before + 1
     for tx_id in again.json()["transaction_ids"]:
         api.delete(f"/api/v1/transactions/{tx_id}", headers=demo)
     assert console_errors(browser) == []

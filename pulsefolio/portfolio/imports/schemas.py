@@ -26,6 +26,12 @@ class ImportRequest(RequestBody):
     account_id: Id | None = Field(
         None, description="Account of the rows that name none; must be the caller's."
     )
+    skip_booked: bool = Field(
+        False,
+        description="Leave out the rows already booked: those whose account holds a transaction"
+        " of the same type, asset, moment, quantity, price, fee, amount and currency (a file"
+        " imported again). Without it they are imported again; the preview marks them either way.",
+    )
 
 
 class RowIssue(BaseModel):
@@ -50,6 +56,9 @@ class PreviewRow(BaseModel):
     currency: str
     split_ratio: str | None
     note: str | None
+    booked: bool = Field(
+        False, description="The account already holds this transaction (see skip_booked)."
+    )
 
 
 class Preview(BaseModel):
@@ -61,6 +70,10 @@ class Preview(BaseModel):
 class ImportResult(BaseModel):
     imported: int
     transaction_ids: list[int]
+    skipped_rows: list[int] = Field(
+        default_factory=list,
+        description="Rows left out as already booked (skip_booked); empty on a replay.",
+    )
 
 
 class ImportRejection(BaseModel):

@@ -5,7 +5,8 @@ the ledger in date order (file order within a moment) inside one database transa
 a SAVEPOINT of its own: a row the ledger refuses rolls back to its savepoint, its reasons are
 collected, and the next row goes on, so one upload reports every bad row. If any row failed,
 the whole transaction is rolled back and nothing is written. A preview runs the same and always
-rolls back.
+rolls back. Rows the accounts already hold are marked in the preview and, with ``skip_booked``,
+left out (:mod:`.duplicates`).
 
 An ``Idempotency-Key`` is stored on each imported transaction as
 ``import:<sha256(key)[:32]>:<sha256(request)[:16]>:<n>``. The same key again returns the ids
@@ -29,8 +30,9 @@ from pulsefolio.portfolio.accounts.service import accounts
 from pulsefolio.portfolio.auth.dependencies import CurrentUser
 from pulsefolio.portfolio.imports import repository, schemas
 from pulsefolio.portfolio.imports.broker_csv import parse_csv
+from pulsefolio.portfolio.imports.duplicates import Booked
 from pulsefolio.portfolio.imports.ghostfolio import parse_ghostfolio
-from pulsefolio.portfolio.imports.resolve import resolve
+from pulsefolio.portfolio.imports.resolve import Resolved, resolve
 from pulsefolio.portfolio.imports.rows import Parsed, ParsedRow, RowError
 from pulsefolio.portfolio.imports.values import format_ratio
 from pulsefolio.portfolio.ledger import apply_transaction
@@ -67,6 +69,7 @@ class _Staged:
     preview: schemas.Preview
     transactions: list[Transaction] = field(default_factory=list)
     accounts: set[int] = field(default_factory=set)
+    skipped: list[int] = field(default_factory=list)
 
 
 class ImportService:
@@ -113,7 +116,10 @@ class ImportService:
             return first, True  # a concurrent upload with the same key committed first
         await announce(stream, user.id)
         ids = [tx.id for tx in staged.transactions]
-        return schemas.ImportResult(imported=len(ids), transaction_ids=ids), False
+        result = schemas.ImportResult(
+            imported=len(ids), transaction_ids=ids, skipped_rows=sorted(staged.skipped)
+        )
+        return result, False
 
     async def _stage(
         self,
@@ -130,11 +136,19 @@ class ImportService:
         errors = parsed.errors + resolved.errors
         unresolved = {error.row for error in resolved.errors}
         staged = _Staged(schemas.Preview(ok=False, rows=[], errors=[]))
-        for row in replay_order(parsed.rows):
-            if row.row in unresolved:
+        candidates = [
+            (row, _transaction(user.id, row, resolved.accounts[row.row],
+                               resolved.assets.get(row.row)))
+            for row in replay_order(parsed.rows)
+            if row.row not in unresolved
+        ]  # fmt: skip
+        booked_before = await Booked.load(session, user.id, [tx for _, tx in candidates])
+        booked = {row.row for row, tx in candidates if booked_before.take(tx)}
+        for row, tx in candidates:
+            if body.skip_booked and row.row in booked:
+                staged.skipped.append(row.row)
                 continue
             account = resolved.accounts[row.row]
-            tx = _transaction(user.id, row, account, resolved.assets.get(row.row))
             if key is not None:
                 tx.idempotency_key = key.for_row(len(staged.transactions))
             failures = await _apply(session, row.row, tx)
@@ -145,10 +159,7 @@ class ImportService:
         errors.sort(key=lambda error: error.row)
         staged.preview = schemas.Preview(
             ok=not errors,
-            rows=[
-                _preview_row(row, resolved.accounts, resolved.assets, resolved.created, default)
-                for row in parsed.rows
-            ],
+            rows=[_preview_row(row, resolved, default, row.row in booked) for row in parsed.rows],
             errors=[schemas.RowIssue(row=e.row, field=e.field, reason=e.reason) for e in errors],
         )
         return staged
@@ -206,19 +217,15 @@ def _value_out_of_range(exc: DBAPIError) -> bool:
 
 
 def _preview_row(
-    row: ParsedRow,
-    accounts_by_row: dict[int, Account],
-    assets_by_row: dict[int, Asset],
-    created: set[int],
-    default: Account | None,
+    row: ParsedRow, resolved: Resolved, default: Account | None, booked: bool
 ) -> schemas.PreviewRow:
-    account = accounts_by_row.get(row.row)
-    asset = assets_by_row.get(row.row)
+    account = resolved.accounts.get(row.row)
+    asset = resolved.assets.get(row.row)
     holder = asset or account
     currency = row.currency or (holder.currency if holder is not None else "")
     return schemas.PreviewRow(
         row=row.row,
-        account_id=None if account is None or account.id in created else account.id,
+        account_id=None if account is None or account.id in resolved.created else account.id,
         account=row.account or (default.name if default is not None else ""),
         date=row.executed_at.date().isoformat(),
         type=row.type.value.lower(),
@@ -226,6 +233,7 @@ def _preview_row(
         asset_id=asset.id if asset is not None else None,
         currency=currency,
         split_ratio=format_ratio(row.split_numerator, row.split_denominator) or None,
+        booked=booked,
         **{name: getattr(row, name) for name in _SHOWN},
     )
 
@@ -235,7 +243,8 @@ class _Key:
 
     def __init__(self, key: str, body: schemas.ImportRequest) -> None:
         self.prefix = f"import:{hashlib.sha256(key.encode()).hexdigest()[:32]}:"
-        request = f"{body.format}\0{body.account_id}\0{body.content}".encode()
+        skip = "\0skip_booked" if body.skip_booked else ""  # a key's digest before it, unchanged
+        request = f"{body.format}\0{body.account_id}\0{body.content}{skip}".encode()
         self.digest = hashlib.sha256(request).hexdigest()[:16]
 
     def for_row(self, index: int) -> str:

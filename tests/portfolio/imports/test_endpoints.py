@@ -121,6 +121,7 @@ class TestPreview:
             "currency": "USD",
             "split_ratio": None,
             "note": None,
+            "booked": False,
         }
         assert await _counts(count_rows) == before
 
@@ -562,3 +563,78 @@ class TestOutOfRange:
         assert response.status_code == 201, response.text
         held = await _holdings(user)
         assert held[("Main", "AAPL")]["dividends"] == "1.111111"
+
+
+class TestAlreadyBooked:
+    """A file imported again: its rows the account holds are marked, and left out on request."""
+
+    ROWS = (
+        "2025-01-06,AAPL,buy,2,150,1",
+        "2025-01-06,AAPL,buy,2,150,1",  # a second, equal trade on the same day
+        "2025-02-03,AAPL,sell,1,160,1",
+    )
+    HEADER = "date,symbol,type,quantity,price,fee\n"
+
+    @staticmethod
+    async def _account(user: Any, name: str = "Broker") -> int:
+        created = await user.client.post("/api/v1/accounts", json={"name": name, "currency": "USD"})
+        assert created.status_code == 201, created.text
+        return int(created.json()["id"])
+
+    def _file(self, rows: tuple[str, ...], account_id: int, **extra: Any) -> dict[str, Any]:
+        content = self.HEADER + "".join(f"{row}\n" for row in rows)
+        return {"format": "csv", "content": content, "account_id": account_id, **extra}
+
+    async def test_a_file_imported_again_books_only_its_new_rows(
+        self, make_user: MakeUser, make_asset: MakeAsset, count_rows: Count
+    ) -> None:
+        await make_asset("AAPL")
+        user = await make_user()
+        account = await self._account(user)
+        first = await user.client.post("/api/v1/imports", json=self._file(self.ROWS[:1], account))
+        assert first.status_code == 201, first.text
+        assert first.json()["skipped_rows"] == []
+
+        # one of the two equal buys is booked: only one row matches it
+        preview = await user.client.post(
+            "/api/v1/imports/preview", json=self._file(self.ROWS, account)
+        )
+        assert [r["booked"] for r in preview.json()["rows"]] == [True, False, False]
+        before = await count_rows("transactions")
+        again = await user.client.post(
+            "/api/v1/imports", json=self._file(self.ROWS, account, skip_booked=True)
+        )
+        assert again.status_code == 201, again.text
+        assert again.json()["imported"] == 2 and again.json()["skipped_rows"] == [1]
+        assert await count_rows("transactions") == before + 2
+
+        # the same file once more: every row is booked, nothing is written
+        grown = (*self.ROWS, "2025-03-03,AAPL,buy,1,170,0")
+        preview = await user.client.post("/api/v1/imports/preview", json=self._file(grown, account))
+        assert [r["booked"] for r in preview.json()["rows"]] == [True, True, True, False]
+        last = await user.client.post(
+            "/api/v1/imports", json=self._file(grown, account, skip_booked=True)
+        )
+        assert last.status_code == 201, last.text
+        assert last.json()["imported"] == 1 and last.json()["skipped_rows"] == [1, 2, 3]
+        held = (await user.client.get(f"/api/v1/accounts/{account}/positions")).json()
+        assert [Decimal(p["quantity"]) for p in held["positions"]] == [Decimal(4)]
+
+    async def test_without_skip_booked_the_rows_are_booked_again(
+        self, make_user: MakeUser, make_asset: MakeAsset, count_rows: Count
+    ) -> None:
+        await make_asset("AAPL")
+        user = await make_user()
+        account = await self._account(user)
+        body = self._file(self.ROWS[:1], account)
+        assert (await user.client.post("/api/v1/imports", json=body)).status_code == 201
+        before = await count_rows("transactions")
+        again = await user.client.post("/api/v1/imports", json=body)
+        assert again.status_code == 201 and again.json()["skipped_rows"] == []
+        assert await count_rows("transactions") == before + 1
+        # another account's equal trade is not this one's
+        other = await self._account(user, "Other")
+        preview = await user.client.post(
+            "/api/v1/imports/preview", json=self._file(self.ROWS[:1], other)
+        )
+        assert [r["booked"] for r in preview.json()["rows"]] == [False]

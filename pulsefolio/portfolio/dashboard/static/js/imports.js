@@ -26,9 +26,21 @@ function rowTable(rows, errors) {
   };
   return h("div", { class: "table-scroll" }, h("table", { class: "import-rows", id: "import-rows" },
     h("caption", {}, `${rows.length} row${rows.length === 1 ? "" : "s"} read`),
-    h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", { scope: "col" }, fmt.label(c))))),
-    h("tbody", {}, rows.map((row) => h("tr", { class: bad.has(row.row) ? "bad" : null },
-      COLUMNS.map((c) => h("td", {}, cell(row, c))))))));
+    h("thead", {}, h("tr", {}, ...COLUMNS.map((c) => h("th", { scope: "col" }, fmt.label(c))),
+      h("th", { scope: "col" }, ""))),
+    h("tbody", {}, rows.map((row) => h("tr",
+      { class: bad.has(row.row) ? "bad" : row.booked ? "booked" : null, dataset: { row: row.row } },
+      ...COLUMNS.map((c) => h("td", {}, cell(row, c))),
+      h("td", { class: "booked-mark" }, row.booked ? "already booked" : ""))))));
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** What the preview's rows already booked will become. */
+function bookedNote(count, skipped) {
+  if (!count) return "";
+  return skipped ? ` ${plural(count, "row")} already booked will be left out.`
+    : ` ${plural(count, "row")} already booked will be booked again.`;
 }
 
 export async function importPage() {
@@ -40,6 +52,8 @@ export async function importPage() {
   const file = h("input", { name: "file", type: "file", accept: ".csv,.json,text/csv,application/json" });
   const content = h("textarea", { name: "content", rows: 8, spellcheck: "false",
     placeholder: `${HEADER}\n2026-01-05,AAPL,BUY,10,180.50,1.00,USD,` });
+  const skipBooked = h("input", { type: "checkbox", name: "skip_booked", id: "import-skip-booked",
+    checked: true });
   const importButton = h("button", { type: "button", class: "primary", disabled: true,
     id: "import-confirm" }, "Import all rows");
   const form = h("form", { class: "card", novalidate: true, "aria-labelledby": "import-h" },
@@ -50,6 +64,8 @@ export async function importPage() {
     h("div", { class: "grid" }, field("Default account", account), field("Format", format),
       field("File", file)),
     field("Or paste the file's text", content),
+    h("label", { class: "check" }, skipBooked, " Leave out rows the account already holds "
+      + "(the same type, asset, date, quantity, price, fee and amount): a file imported again"),
     h("div", { class: "actions" },
       h("button", { type: "submit", id: "import-preview" }, "Preview"), importButton),
     status);
@@ -75,9 +91,10 @@ export async function importPage() {
   content.addEventListener("input", stale);
   account.addEventListener("change", stale);
   format.addEventListener("change", stale);
+  skipBooked.addEventListener("change", stale);
 
   const body = () => ({ format: format.value, content: content.value,
-    account_id: account.value ? Number(account.value) : null });
+    account_id: account.value ? Number(account.value) : null, skip_booked: skipBooked.checked });
   const unavailable = (error) => notice(error.missing ? "warn" : "error", error.missing
     ? "Import is not available on this server yet." : error.message);
 
@@ -97,8 +114,10 @@ export async function importPage() {
         status.replaceChildren(notice("warn", "The file or a choice changed: preview again."));
         return;
       }
+      const booked = bookedNote(preview.rows.filter((r) => r.booked).length, skipBooked.checked);
       status.replaceChildren(preview.ok
-        ? notice("info", `All ${preview.rows.length} rows are valid. Nothing is saved until you import.`)
+        ? notice("info", `All ${preview.rows.length} rows are valid.${booked} `
+          + "Nothing is saved until you import.")
         : notice("error", "Fix the rows below and preview again; nothing was imported."));
       report.replaceChildren(...(preview.errors.length ? [errorTable(preview.errors)] : []),
         rowTable(preview.rows, preview.errors));
@@ -115,7 +134,9 @@ export async function importPage() {
     const sentKey = key;
     try {
       const result = await api.post("/api/v1/imports", body(), { "Idempotency-Key": sentKey });
-      status.replaceChildren(notice("info", `${result.imported} transactions imported.`));
+      const left = result.skipped_rows?.length
+        ? ` ${plural(result.skipped_rows.length, "row")} already booked left out.` : "";
+      status.replaceChildren(notice("info", `${result.imported} transactions imported.${left}`));
       report.replaceChildren();
     } catch (error) {
       const errors = error.body?.errors;
