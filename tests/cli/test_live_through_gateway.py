@@ -64,6 +64,8 @@ async def _live_values(
     async with websockets.connect(f"{url}?access_token={token}", open_timeout=10) as socket:
         snapshot = json.loads(await asyncio.wait_for(socket.recv(), 10))
         assert snapshot["type"] == "snapshot"
+        held = {h["symbol"]: h.get("price") for h in snapshot.get("holdings", [])}
+        assert held.get("JNJ") != str(NEW_PRICE)  # the new price must come over the stream
         await asyncio.to_thread(trigger)
         async with asyncio.timeout(20):
             while True:
@@ -117,14 +119,16 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
             headers=admin,
         )
         assert sources.status_code == 200, sources.text
-        manual = client.put(
-            "/api/v1/market/manual-prices",
-            json={"prices": [{"symbol": "JNJ", "price": str(NEW_PRICE), "currency": "USD"}]},
-            headers=admin,
-        )
-        assert manual.status_code == 200, manual.text
 
-        def refresh() -> None:
+        def set_price_and_refresh() -> None:
+            """Sent once the live client holds its snapshot: a manual price is published at
+            once, so set earlier it could already be in the snapshot and no update follow."""
+            manual = client.put(
+                "/api/v1/market/manual-prices",
+                json={"prices": [{"symbol": "JNJ", "price": str(NEW_PRICE), "currency": "USD"}]},
+                headers=admin,
+            )
+            assert manual.status_code == 200, manual.text
             answer = client.post("/api/v1/market/refresh", headers=admin)
             assert answer.status_code == 202, answer.text
 
@@ -136,7 +140,7 @@ def test_price_set_by_admin_reaches_live_client_through_gateway(
             answers.append(client.get("/api/v1/portfolio", headers=user).json())
             return str(answers[-1]["total_value"])
 
-        first, latest = asyncio.run(_live_values(ws_url, token, refresh, settled))
+        first, latest = asyncio.run(_live_values(ws_url, token, set_price_and_refresh, settled))
         assert first["type"] == "portfolio"
 
         portfolio = answers[-1]

@@ -16,6 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
+from tests.dashboard.screens import settled_screenshot, viewport
 from tests.dashboard.test_browser import (
     login,
     open_page,
@@ -25,7 +26,7 @@ from tests.dashboard.test_browser import (
     text_of,
     wait,
 )
-from tests.dashboard.test_pages import get, money, settled_screenshot, viewport
+from tests.dashboard.test_pages import get, money
 
 pytestmark = pytest.mark.stack
 

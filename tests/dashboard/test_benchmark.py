@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
+from tests.dashboard.screens import settled_screenshot, viewport
 from tests.dashboard.test_browser import (
     console_errors,
     login,
@@ -28,7 +29,7 @@ from tests.dashboard.test_browser import (
     text_of,
     wait,
 )
-from tests.dashboard.test_pages import fraction, get, on_phone, settled_screenshot, viewport
+from tests.dashboard.test_pages import fraction, get, on_phone
 
 pytestmark = pytest.mark.stack
 

@@ -28,6 +28,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.cli.stack import REPO, read_json
+from tests.dashboard.screens import on_desktop, settled_screenshot
 
 pytestmark = pytest.mark.stack
 
@@ -646,6 +647,8 @@ def test_an_import_is_sent_once_under_its_preview_key(
     browser.find_element(By.ID, "import-preview").click()
     wait(browser, lambda d: "already booked will be left out" in text_of(d, "#import-status"))
     assert text_of(browser, "#import-rows tbody tr .booked-mark") == "already booked"
+    with on_desktop(browser):
+        settled_screenshot(browser, "import.png")
     wait(browser, lambda d: confirm.is_enabled())
     confirm.click()
     left_out = "0 transactions imported. 1 row already booked left out."
@@ -850,6 +853,8 @@ def test_the_tax_lot_page_shows_the_reports_figures(
     assert [r.get_attribute("data-gain-net") for r in rows] == [
         lot["gain_net"] for lot in report["lots"]
     ]
+    with on_desktop(browser):
+        settled_screenshot(browser, "taxlots.png")
     browser.find_element(By.ID, "taxlots-csv").click()
     saved = downloads / f"tax-lots-{report['year']}.csv"
     wait(browser, lambda d: saved.exists() and saved.stat().st_size > 0)

@@ -22,6 +22,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
+from tests.dashboard.screens import settled_screenshot, viewport
 from tests.dashboard.test_browser import (
     console_errors,
     create_transaction,
@@ -33,7 +34,7 @@ from tests.dashboard.test_browser import (
     text_of,
     wait,
 )
-from tests.dashboard.test_pages import fraction, get, money, on_phone, settled_screenshot, viewport
+from tests.dashboard.test_pages import fraction, get, money, on_phone
 
 pytestmark = pytest.mark.stack
 

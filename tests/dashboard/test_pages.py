@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from tests.cli.stack import REPO
+from tests.dashboard.screens import DESKTOP, on_desktop, settled_screenshot, viewport
 from tests.dashboard.test_browser import (
     console_errors,
     create_transaction,
@@ -37,7 +37,6 @@ from tests.dashboard.test_browser import (
 
 pytestmark = pytest.mark.stack
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹"}
 
 
@@ -46,25 +45,10 @@ def demo_auth(api: httpx.Client, stack: dict[str, Any]) -> dict[str, str]:
     return login(api, stack["demo_email"], stack["demo_password"])
 
 
-def viewport(driver: WebDriver, width: int, height: int) -> None:
-    """Lay the page out for a ``width`` x ``height`` CSS-pixel screen, as a phone or desktop."""
-    size = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
-    wait(driver, lambda d: d.execute_script("return [innerWidth, innerHeight]") == [width, height])
-
-
 @pytest.fixture(scope="module", autouse=True)
 def desktop(browser: WebDriver) -> Iterator[None]:
-    viewport(browser, 1400, 900)
-    yield
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
-def settled_screenshot(driver: WebDriver, name: str) -> None:
-    """Save the page once no changed figure is highlighted any more."""
-    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".flash"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / name))
+    with on_desktop(browser):
+        yield
 
 
 def money(amount: str | Decimal | None, currency: str = "USD", signed: bool = False) -> str:
@@ -110,7 +94,7 @@ def on_phone(driver: WebDriver) -> int:
     try:
         return page_overflow(driver)
     finally:
-        viewport(driver, 1400, 900)
+        viewport(driver, *DESKTOP)
 
 
 def test_signed_out_shows_no_session_controls(browser: WebDriver, stack: dict[str, Any]) -> None:
