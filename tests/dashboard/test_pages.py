@@ -107,6 +107,12 @@ def test_signed_out_shows_no_session_controls(browser: WebDriver, stack: dict[st
     assert shown(browser, "#live-status").is_displayed()
 
 
+def todays_value(api: httpx.Client, auth: dict[str, str]) -> str:
+    """The last point of the value history the overview draws (1Y, daily), as the page shows it."""
+    history = get(api, auth, "/api/v1/portfolio/history", range="1Y", interval="day")
+    return money(history["points"][-1]["value"])
+
+
 def value_at_the_end(driver: WebDriver) -> str:
     """The value chart's tip at its last point. A live price redraws the chart, and the tip with
     it, so the pointer moves there afresh each time."""
@@ -148,11 +154,8 @@ def test_overview_fits_and_its_chart_has_axes_and_values(
     last = history["points"][-1]
     assert tip.find_element(By.CSS_SELECTOR, ".tip-date").text == medium_date(last["date"])
 
-    def latest_value() -> str:  # today's point moves with live prices, on the page and the API
-        now = get(api, demo_auth, "/api/v1/portfolio/history", range="1Y", interval="day")
-        return money(now["points"][-1]["value"])
-
-    wait(browser, lambda d: value_at_the_end(d) == latest_value())
+    # today's point moves with live prices, on the page and the API
+    wait(browser, lambda d: value_at_the_end(d) == todays_value(api, demo_auth))
     plot = shown(browser, ".history-body .plot")
     ActionChains(browser).move_to_element_with_offset(plot, -(width // 2) + 1, 0).perform()
     first = history["points"][0]
@@ -181,19 +184,13 @@ def test_the_return_card_and_todays_value_follow_the_live_stream(
         key=lambda h: Decimal(h["value_base"] or 0),
     )
 
-    def today() -> str:
-        points = get(api, demo_auth, "/api/v1/portfolio/history", range="1Y", interval="day")[
-            "points"
-        ]
-        return money(points[-1]["value"])
-
-    value_before = today()
+    value_before = todays_value(api, demo_auth)
     publish_price(api, stack, held["symbol"], Decimal(held["price"]) * 3)
     wait(browser, lambda d: twr() != before, 20)
     wait(browser, lambda d: text_of(d, "#performance") == fraction(twr()), 20)
     # today's point of the value chart follows too, without a reload
-    assert today() != value_before
-    wait(browser, lambda d: value_at_the_end(d) == today(), 20)
+    assert todays_value(api, demo_auth) != value_before
+    wait(browser, lambda d: value_at_the_end(d) == todays_value(api, demo_auth), 20)
     assert browser.execute_script("return window.__samePage === true;")
 
 

@@ -18,8 +18,11 @@ import portfolio.conftest as shared
 import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.assets.app import create_app as create_asset_app
+from pulsefolio.core.domain import Role
 from pulsefolio.core.settings import Settings
 
 AppServer, TestUser, free_port = shared.AppServer, shared.TestUser, shared.free_port
@@ -114,3 +117,12 @@ async def attacker(make_user: MakeUser) -> tuple[TestUser, str]:
     token = await user.client.post("/api/v1/tokens", json={"name": "attacker"})
     assert token.status_code == 201, token.text
     return user, str(token.json()["token"])
+
+
+async def promote(db: AsyncEngine, user_id: int) -> None:
+    """Make the user an administrator where both services read the role: the database."""
+    async with db.begin() as conn:
+        await conn.execute(
+            text("UPDATE users SET role = :role WHERE id = :id"),
+            {"role": Role.ADMIN.value, "id": user_id},
+        )

@@ -27,13 +27,13 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS as REGISTRY
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.domain import Role
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.tokens import issue_access_token
 
+from .conftest import promote
 from .routes import PARAM
 
 if TYPE_CHECKING:
@@ -133,11 +133,7 @@ async def _document(base_url: str, path: str) -> dict[str, Any]:
 async def test_portfolio_api_survives_fuzzing(
     app_server: AppServer, victim: Victim, settings: Settings, db: AsyncEngine
 ) -> None:
-    async with db.begin() as conn:
-        await conn.execute(
-            text("UPDATE users SET role = :role WHERE id = :id"),
-            {"role": Role.ADMIN.value, "id": victim.user.id},
-        )
+    await promote(db, victim.user.id)
     document = await _document(app_server.base_url, "/api/v1/openapi.json")
     assert len(document["paths"]) > 10
     admin = partial(issue_access_token, settings, victim.user.id, Role.ADMIN)
@@ -150,11 +146,7 @@ async def test_portfolio_api_survives_fuzzing(
 async def test_asset_api_survives_fuzzing(
     asset_server: Served, victim: Victim, settings: Settings, db: AsyncEngine
 ) -> None:
-    async with db.begin() as conn:  # the asset service reads the role from the database
-        await conn.execute(
-            text("UPDATE users SET role = :role WHERE id = :id"),
-            {"role": Role.ADMIN.value, "id": victim.user.id},
-        )
+    await promote(db, victim.user.id)
     document = await _document(asset_server.base_url, "/api/v1/market/openapi.json")
     admin = partial(issue_access_token, settings, victim.user.id, Role.ADMIN)
     failures = await asyncio.to_thread(fuzz, document, asset_server.base_url, admin, victim.ids)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.domain import Role
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.tokens import issue_access_token
+
+from .conftest import promote
 
 if TYPE_CHECKING:
     from .conftest import Served, Victim
@@ -100,11 +101,7 @@ async def test_an_unknown_path_is_404_in_the_same_shape(victim: Victim) -> None:
 async def test_the_asset_service_refuses_the_same_way(
     asset_server: Served, victim: Victim, settings: Settings, db: AsyncEngine
 ) -> None:
-    async with db.begin() as conn:
-        await conn.execute(
-            text("UPDATE users SET role = :role WHERE id = :id"),
-            {"role": Role.ADMIN.value, "id": victim.user.id},
-        )
+    await promote(db, victim.user.id)
     token = issue_access_token(settings, victim.user.id, Role.ADMIN)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=asset_server.base_url, headers=headers) as http:

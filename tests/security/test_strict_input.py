@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pulsefolio.core.domain import Role
 from pulsefolio.core.schemas import CURRENCY_PATTERN, DECIMAL_PATTERN, MAX_ID, RequestBody
 from pulsefolio.core.settings import Settings
 from pulsefolio.core.tokens import issue_access_token
+
+from .conftest import promote, serve_assets
 
 if TYPE_CHECKING:
     from .conftest import AppServer, Served, Victim
@@ -110,11 +111,7 @@ def _models(annotation: Any) -> Iterator[type[BaseModel]]:
 async def _admin(
     asset_server: Served, victim: Victim, settings: Settings, db: AsyncEngine
 ) -> httpx.AsyncClient:
-    async with db.begin() as conn:  # the asset service reads the role from the database
-        await conn.execute(
-            text("UPDATE users SET role = :role WHERE id = :id"),
-            {"role": Role.ADMIN.value, "id": victim.user.id},
-        )
+    await promote(db, victim.user.id)
     token = issue_access_token(settings, victim.user.id, Role.ADMIN)
     return httpx.AsyncClient(
         base_url=asset_server.base_url, headers={"Authorization": f"Bearer {token}"}
@@ -363,13 +360,8 @@ class TestBodySize:
     async def test_the_asset_service_refuses_it_too(
         self, settings: Settings, victim: Victim, db: AsyncEngine
     ) -> None:
-        from .conftest import serve_assets
 
-        async with db.begin() as conn:
-            await conn.execute(
-                text("UPDATE users SET role = :role WHERE id = :id"),
-                {"role": Role.ADMIN.value, "id": victim.user.id},
-            )
+        await promote(db, victim.user.id)
         admin = {"Authorization": f"Bearer {issue_access_token(settings, victim.user.id, 'admin')}"}
         small = settings.model_copy(update={"request_max_bytes": self.LIMIT})
         rows = [b"symbol,price\n", *[b"AAPL,1\n"] * 1000]

@@ -12,7 +12,7 @@ two such transactions.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +26,6 @@ _COMPARED = (
     "currency", "split_numerator", "split_denominator",
 )  # fmt: skip
 _COLUMNS = [getattr(Transaction, name) for name in _COMPARED]
-
-
-def _fingerprint(values: Iterable[Hashable]) -> tuple[Hashable, ...]:
-    return tuple(values)
 
 
 class Booked:
@@ -53,11 +49,11 @@ class Booked:
             Transaction.executed_at.between(min(moments), max(moments)),
         )
         rows = (await session.execute(query)).all()
-        return cls(Counter(_fingerprint(row) for row in rows))
+        return cls(Counter(tuple(row) for row in rows))
 
     def take(self, tx: Transaction) -> bool:
         """Whether ``tx`` repeats a booked transaction not yet matched by an earlier row."""
-        key = _fingerprint(getattr(tx, name) for name in _COMPARED)
+        key = tuple(getattr(tx, name) for name in _COMPARED)
         if self._left[key] <= 0:
             return False
         self._left[key] -= 1

@@ -136,26 +136,25 @@ class ImportService:
         errors = parsed.errors + resolved.errors
         unresolved = {error.row for error in resolved.errors}
         staged = _Staged(schemas.Preview(ok=False, rows=[], errors=[]))
+        accounts_by_row, assets_by_row = resolved.accounts, resolved.assets
         candidates = [
-            (row, _transaction(user.id, row, resolved.accounts[row.row],
-                               resolved.assets.get(row.row)))
+            (row, _transaction(user.id, row, accounts_by_row[row.row], assets_by_row.get(row.row)))
             for row in replay_order(parsed.rows)
             if row.row not in unresolved
-        ]  # fmt: skip
+        ]
         booked_before = await Booked.load(session, user.id, [tx for _, tx in candidates])
         booked = {row.row for row, tx in candidates if booked_before.take(tx)}
         for row, tx in candidates:
             if body.skip_booked and row.row in booked:
                 staged.skipped.append(row.row)
                 continue
-            account = resolved.accounts[row.row]
             if key is not None:
                 tx.idempotency_key = key.for_row(len(staged.transactions))
             failures = await _apply(session, row.row, tx)
             errors.extend(failures)
             if not failures:
                 staged.transactions.append(tx)
-                staged.accounts.add(account.id)
+                staged.accounts.add(tx.account_id)
         errors.sort(key=lambda error: error.row)
         staged.preview = schemas.Preview(
             ok=not errors,
